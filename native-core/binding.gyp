@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "tscore",
+      "sources": ["src/addon.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
+      "cflags_cc": ["-std=c++17", "-Wall"]
+    },
+    {
+      "target_name": "tscore-exec",
+      "type": "executable",
+      "sources": [
+        "src/exec/main.c", "src/exec/ns.c", "src/exec/fs.c",
+        "src/exec/ids.c", "src/exec/proc.c"
+      ],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "stage-artifacts",
+      "type": "none",
+      "dependencies": ["tscore-exec"],
+      "copies": [{ "destination": "<(module_root_dir)/build/artifacts", "files": ["<(PRODUCT_DIR)/tscore-exec"] }]
+    }
+  ]
+}

@@ -1,0 +1,9 @@
+// The typed API over the native core, shared by every ts* tool.
+export * from './errors';
+export * from './getopt';
+export * from './kernel';
+export * from './plan';
+export * from './program';
+export * from './signals';
+export * from './tool';
+export * from './users';

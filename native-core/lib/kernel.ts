@@ -1,0 +1,73 @@
+// Kernel constants and their names, for plans and for printing them.
+import os = require('os');
+
+export const CLONE = {
+  NEWTIME: 0x00000080,
+  NEWNS: 0x00020000,
+  NEWCGROUP: 0x02000000,
+  NEWUTS: 0x04000000,
+  NEWIPC: 0x08000000,
+  NEWUSER: 0x10000000,
+  NEWPID: 0x20000000,
+  NEWNET: 0x40000000,
+} as const;
+
+export const MS = {
+  RDONLY: 1,
+  NOSUID: 2,
+  NODEV: 4,
+  NOEXEC: 8,
+  REMOUNT: 32,
+  BIND: 4096,
+  MOVE: 8192,
+  REC: 16384,
+  UNBINDABLE: 1 << 17,
+  PRIVATE: 1 << 18,
+  SLAVE: 1 << 19,
+  SHARED: 1 << 20,
+} as const;
+
+export const O = { RDONLY: 0, DIRECTORY: 0o200000, PATH: 0o10000000 } as const;
+
+export const errno = os.constants.errno;
+
+/** The namespace types, in the order util-linux lists them, with their /proc/PID/ns names. */
+export type NsType = 'mnt' | 'uts' | 'ipc' | 'net' | 'pid' | 'user' | 'cgroup' | 'time';
+export const NAMESPACES: readonly { type: NsType; flag: number; long: string }[] = [
+  { type: 'mnt', flag: CLONE.NEWNS, long: 'mount' },
+  { type: 'uts', flag: CLONE.NEWUTS, long: 'uts' },
+  { type: 'ipc', flag: CLONE.NEWIPC, long: 'ipc' },
+  { type: 'net', flag: CLONE.NEWNET, long: 'net' },
+  { type: 'pid', flag: CLONE.NEWPID, long: 'pid' },
+  { type: 'user', flag: CLONE.NEWUSER, long: 'user' },
+  { type: 'cgroup', flag: CLONE.NEWCGROUP, long: 'cgroup' },
+  { type: 'time', flag: CLONE.NEWTIME, long: 'time' },
+];
+
+export function nsFlag(type: NsType): number {
+  return NAMESPACES.find((n) => n.type === type)!.flag;
+}
+
+function names(table: Record<string, number>, prefix: string, value: number): string {
+  if (value === 0) return '0';
+  const parts: string[] = [];
+  let rest = value;
+  for (const [name, bit] of Object.entries(table)) {
+    if (bit !== 0 && (rest & bit) === bit) {
+      parts.push(prefix + name);
+      rest &= ~bit;
+    }
+  }
+  if (rest) parts.push('0x' + rest.toString(16));
+  return parts.join('|');
+}
+
+export const cloneNames = (flags: number) => names(CLONE, 'CLONE_', flags);
+export const mountNames = (flags: number) => names(MS, 'MS_', flags);
+export function openNames(flags: number): string {
+  return flags === 0 ? 'O_RDONLY' : names({ DIRECTORY: O.DIRECTORY, PATH: O.PATH }, 'O_', flags);
+}
+
+export function errnoName(n: number): string {
+  return Object.entries(errno).find(([, v]) => v === n)?.[0] ?? String(n);
+}

@@ -1,0 +1,36 @@
+// Finds and loads the prebuilt addon; tscore-exec sits in the same folder.
+import fs = require('fs');
+import path = require('path');
+
+interface Addon {
+  /** execve(); `inherit` are fds (beyond 0–2) to pass on. Returns only on failure, with the errno. */
+  execve(file: string, argv: string[], env: string[], inherit: number[]): number;
+  strerror(errno: number): string;
+}
+
+const root = path.join(__dirname, '..');
+let found: { addon: Addon; dir: string } | undefined;
+
+function load(): { addon: Addon; dir: string } {
+  if (found) return found;
+  // Fast path: the prebuild we ship. node-gyp-build's directory scan costs ~2 ms
+  // of every tool start, so it is only the fallback (dev builds, other layouts).
+  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const file = path.join(dir, 'tscontainer-core.node');
+  if (fs.existsSync(file)) {
+    found = { addon: require(file) as Addon, dir };
+  } else {
+    const resolved: string = require('node-gyp-build').resolve(root);
+    found = { addon: require(resolved) as Addon, dir: path.dirname(resolved) };
+  }
+  return found;
+}
+
+export function addon(): Addon {
+  return load().addon;
+}
+
+/** The plan executor, a single-threaded native program. */
+export function executorPath(): string {
+  return path.join(load().dir, 'tscore-exec');
+}

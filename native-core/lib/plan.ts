@@ -1,0 +1,126 @@
+// A plan: the ordered system calls a tool makes, as data. TypeScript builds it,
+// `--dry-run` prints it, tscore-exec runs it (see src/exec/core.h for the wire
+// format). Each step's printed form is also its error label: a failing step
+// reports "<tool>: <step as printed> failed: <strerror>".
+import { cloneNames, errnoName, mountNames, openNames } from './kernel';
+import { signalName } from './signals';
+
+/** An errno that is not a failure for this step, or 'any'. */
+export type Ignore = number | 'any';
+
+export type Step = { ignore?: Ignore } & (
+  | { op: 'unshare'; flags: number }
+  | { op: 'setns'; slot: number; nstype: number; what: string }
+  | { op: 'pidfd-open'; pid: number | 'self'; slot: number }
+  | { op: 'check-ino'; slot: number; ino: bigint; what: string }
+  | { op: 'sethostname'; name: string }
+  | { op: 'setdomainname'; name: string }
+  | { op: 'open'; path: string; slot: number; flags: number }
+  | { op: 'write'; path: string; data: string }
+  | { op: 'mount'; source: string | null; target: string; fstype: string | null; flags: number; data: string | null }
+  | { op: 'umount'; target: string; flags: number }
+  | { op: 'chroot'; path: string }
+  | { op: 'chdir'; path: string }
+  | { op: 'fchdir'; slot: number; what: string }
+  | { op: 'pidfile-open'; dir: string; name: string; slot: number }
+  | { op: 'pidfile-write'; slot: number; who: 'self' | 'child' }
+  | { op: 'setgroups' }
+  | { op: 'setgid'; gid: number }
+  | { op: 'setuid'; uid: number }
+  | { op: 'keep-caps' }
+  | { op: 'pdeathsig'; signal: number; slot: number }
+  | { op: 'run'; argv: string[] }
+  | { op: 'exec'; file: string; argv: string[] }
+  /** a child forked now, in the original namespaces, that runs `steps` when released */
+  | { op: 'helper'; slot: number; steps: Step[] }
+  | { op: 'release'; slot: number }
+  /** fork; the parent runs `parent`, lets the child go on, and waits for it */
+  | { op: 'fork'; signals: 'block' | 'forward'; untraced: boolean; parent: Step[] }
+);
+
+const q = (s: string | null) => (s === null ? 'NULL' : JSON.stringify(s));
+
+/** The step as a C call, the way a learner would read it. */
+export function describe(s: Step): string {
+  switch (s.op) {
+    case 'unshare': return `unshare(${cloneNames(s.flags)})`;
+    case 'setns': return `setns(${s.what}, ${cloneNames(s.nstype)})`;
+    case 'pidfd-open': return `pidfd_open(${s.pid === 'self' ? 'getpid()' : s.pid}) as fd#${s.slot}`;
+    case 'check-ino': return `fstat(${s.what}).st_ino == ${s.ino}`;
+    case 'sethostname': return `sethostname(${q(s.name)})`;
+    case 'setdomainname': return `setdomainname(${q(s.name)})`;
+    case 'open': return `open(${q(s.path)}, ${openNames(s.flags)}|O_CLOEXEC) as fd#${s.slot}`;
+    case 'write': return `write(${q(s.path)}, ${q(s.data)})`;
+    case 'mount': return `mount(${q(s.source)}, ${q(s.target)}, ${q(s.fstype)}, ${mountNames(s.flags)}, ${q(s.data)})`;
+    case 'umount': return `umount2(${q(s.target)}, ${s.flags})`;
+    case 'chroot': return `chroot(${q(s.path)})`;
+    case 'chdir': return `chdir(${q(s.path)})`;
+    case 'fchdir': return `fchdir(${s.what})`;
+    case 'pidfile-open': return `open(${q(s.dir)}) for the pid file ${q(s.name)} as fd#${s.slot}`;
+    case 'pidfile-write': return `write the pid of the ${s.who === 'self' ? 'program (getpid())' : 'child'} to the pid file (fd#${s.slot})`;
+    case 'setgroups': return 'setgroups(0, NULL)';
+    case 'setgid': return `setgid(${s.gid})`;
+    case 'setuid': return `setuid(${s.uid})`;
+    case 'keep-caps': return 'capset(inheritable = permitted); prctl(PR_CAP_AMBIENT_RAISE, each permitted cap)';
+    case 'pdeathsig': return `prctl(PR_SET_PDEATHSIG, ${signalName(s.signal)}); exit if the parent (fd#${s.slot}) is gone`;
+    case 'run': return `run ${JSON.stringify(s.argv)} and wait for it`;
+    case 'exec': return `execvp(${q(s.file)}, ${JSON.stringify(s.argv)})`;
+    case 'helper': return `fork() helper#${s.slot}, which waits in the original namespaces`;
+    case 'release': return `release helper#${s.slot} and wait for it`;
+    case 'fork': return 'fork()';
+  }
+}
+
+function ignoreWord(i: Ignore | undefined): string {
+  return i === undefined ? '0' : i === 'any' ? '*' : String(i);
+}
+
+function args(s: Step): string[] {
+  switch (s.op) {
+    case 'unshare': return [String(s.flags)];
+    case 'setns': return [String(s.slot), String(s.nstype)];
+    case 'pidfd-open': return [String(s.pid), String(s.slot)];
+    case 'check-ino': return [String(s.slot), String(s.ino)];
+    case 'sethostname': case 'setdomainname': return [s.name];
+    case 'open': return [s.path, String(s.slot), String(s.flags)];
+    case 'write': return [s.path, s.data];
+    case 'mount': return [s.source ?? '', s.target, s.fstype ?? '', String(s.flags), s.data ?? ''];
+    case 'umount': return [s.target, String(s.flags)];
+    case 'chroot': case 'chdir': return [s.path];
+    case 'fchdir': return [String(s.slot)];
+    case 'pidfile-open': return [s.dir, s.name, String(s.slot)];
+    case 'pidfile-write': return [String(s.slot)];
+    case 'setgroups': case 'keep-caps': return [];
+    case 'setgid': return [String(s.gid)];
+    case 'setuid': return [String(s.uid)];
+    case 'pdeathsig': return [String(s.signal), String(s.slot)];
+    case 'run': return [String(s.argv.length), ...s.argv];
+    case 'exec': return [s.file, String(s.argv.length), ...s.argv];
+    case 'release': return [String(s.slot)];
+    case 'helper': return [String(s.slot), String(s.steps.length), ...encode(s.steps)];
+    case 'fork': return [s.signals, s.untraced ? '1' : '0', String(s.parent.length), ...encode(s.parent)];
+  }
+}
+
+/** The plan as tscore-exec's argv words. */
+export function encode(steps: Step[]): string[] {
+  return steps.flatMap((s) => [s.op, describe(s), ignoreWord(s.ignore), ...args(s)]);
+}
+
+/** The plan as `--dry-run` prints it: one call a line, in order. */
+export function print(steps: Step[], indent = ''): string[] {
+  const lines: string[] = [];
+  for (const s of steps) {
+    const note = s.ignore === undefined ? '' : `  (${s.ignore === 'any' ? 'any error' : errnoName(s.ignore)} ignored)`;
+    lines.push(indent + describe(s) + note);
+    if (s.op === 'helper') {
+      lines.push(...print(s.steps, indent + '  helper: '));
+    } else if (s.op === 'fork') {
+      lines.push(...print(s.parent, indent + '  parent: '));
+      const signals = s.signals === 'block' ? 'SIGINT and SIGTERM blocked' : 'SIGINT and SIGTERM forwarded';
+      lines.push(`${indent}  parent: waitpid(child${s.untraced ? ', WUNTRACED' : ''}), ${signals}; exit with its status (128+N if killed by signal N)`);
+      lines.push(`${indent}  child: goes on:`);
+    }
+  }
+  return lines;
+}

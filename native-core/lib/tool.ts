@@ -1,0 +1,58 @@
+// What every tool's bin runs: argv → outcome; then print, or hand the plan to
+// tscore-exec. All refusals end here as one line on stderr, never a stack.
+import { ToolError, UsageError } from './errors';
+import { inheritedFds, openFds } from './fds';
+import { addon, executorPath } from './native';
+import { encode, type Step } from './plan';
+
+export type Outcome =
+  /** text for stdout (--help, --version, --dry-run); exit 0 */
+  | { print: string }
+  /** run these steps in tscore-exec (the last one execs the program) */
+  | { steps: Step[]; env: string[] };
+
+export interface Tool {
+  name: string;
+  plan(argv: string[]): Outcome;
+}
+
+export function envList(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${v}`);
+}
+
+function flush(stream: NodeJS.WriteStream): Promise<void> | undefined {
+  // exec throws away what Node still holds for a pipe
+  if (stream.writableLength === 0) return undefined;
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+async function handover(tool: string, steps: Step[], env: string[], fdsAtStart: Map<number, string>): Promise<never> {
+  await flush(process.stdout);
+  await flush(process.stderr);
+  const exe = executorPath();
+  const err = addon().execve(exe, [tool, tool, ...encode(steps)], env, inheritedFds(fdsAtStart));
+  throw new ToolError(`cannot execute ${exe}: ${addon().strerror(err)}`);
+}
+
+export function report(tool: string, e: unknown): number {
+  const message = e instanceof Error ? e.message : String(e);
+  const hint = e instanceof UsageError ? ` (try '${tool} --help')` : '';
+  process.stderr.write(`${tool}: ${message.split('\n')[0]}${hint}\n`);
+  return e instanceof ToolError ? e.status : 1;
+}
+
+export async function main(tool: Tool, argv: string[] = process.argv.slice(2)): Promise<void> {
+  const fdsAtStart = openFds();
+  try {
+    const outcome = tool.plan(argv);
+    if ('print' in outcome) {
+      process.stdout.write(outcome.print);
+      return;
+    }
+    await handover(tool.name, outcome.steps, outcome.env, fdsAtStart);
+  } catch (e) {
+    process.exitCode = report(tool.name, e);
+  }
+}

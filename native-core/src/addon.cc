@@ -1,0 +1,103 @@
+// The Node-API addon: one call, execve(), with Node's process state undone
+// first (TOOLCHAIN.md "execve() from a Node process"). Everything else runs in
+// tscore-exec, a single-threaded process, after this exec.
+#include <napi.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+std::vector<std::string> Strings(const Napi::Array& a) {
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(&s[0]);
+  out.push_back(nullptr);
+  return out;
+}
+
+// What Node leaves behind that must not reach the new program; restored if
+// execve() fails and we stay Node.
+struct NodeLeftovers {
+  int fd_flags[3], fl_flags[3];
+  std::vector<std::pair<int, int>> inherited;  // fd, its flags before
+  struct sigaction pipe, xfsz;
+  sigset_t mask;
+
+  void Undo(const std::vector<int>& inherit) {
+    for (int fd : inherit) {
+      int flags = fcntl(fd, F_GETFD);
+      if (flags < 0) continue;
+      inherited.push_back({fd, flags});
+      fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    for (int fd = 0; fd < 3; fd++) {
+      fd_flags[fd] = fcntl(fd, F_GETFD);
+      fl_flags[fd] = fcntl(fd, F_GETFL);
+      if (fd_flags[fd] >= 0) fcntl(fd, F_SETFD, fd_flags[fd] & ~FD_CLOEXEC);
+      if (fl_flags[fd] >= 0) fcntl(fd, F_SETFL, fl_flags[fd] & ~O_NONBLOCK);
+    }
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &dfl, &pipe);
+    sigaction(SIGXFSZ, &dfl, &xfsz);
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, &mask);
+  }
+
+  void Redo() {
+    for (auto& [fd, flags] : inherited) fcntl(fd, F_SETFD, flags);
+    for (int fd = 0; fd < 3; fd++) {
+      if (fd_flags[fd] >= 0) fcntl(fd, F_SETFD, fd_flags[fd]);
+      if (fl_flags[fd] >= 0) fcntl(fd, F_SETFL, fl_flags[fd]);
+    }
+    sigaction(SIGPIPE, &pipe, nullptr);
+    sigaction(SIGXFSZ, &xfsz, nullptr);
+    pthread_sigmask(SIG_SETMASK, &mask, nullptr);
+  }
+};
+
+// execve(path, argv, envp, inherit): returns only on failure, with the errno.
+// `inherit` are the caller's fds, which Node marked close-on-exec at start-up.
+Napi::Value Execve(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  auto argv = Strings(info[1].As<Napi::Array>());
+  auto envp = Strings(info[2].As<Napi::Array>());
+  auto cargv = CStrings(argv);
+  auto cenvp = CStrings(envp);
+  std::vector<int> inherit;
+  auto fds = info[3].As<Napi::Array>();
+  for (uint32_t i = 0; i < fds.Length(); i++) inherit.push_back(fds.Get(i).As<Napi::Number>().Int32Value());
+
+  NodeLeftovers left;
+  left.Undo(inherit);
+  execve(path.c_str(), cargv.data(), cenvp.data());
+  int err = errno;
+  left.Redo();
+  return Napi::Number::New(info.Env(), err);
+}
+
+Napi::Value Strerror(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), strerror(info[0].As<Napi::Number>().Int32Value()));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("execve", Napi::Function::New(env, Execve));
+  exports.Set("strerror", Napi::Function::New(env, Strerror));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tscore, Init)

@@ -1,0 +1,155 @@
+/* Files and mounts: open, write, mount, chroot, chdir, pid files. */
+#define _GNU_SOURCE
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *or_null(const char *s)
+{
+	return *s ? s : NULL;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t r = write(fd, buf, len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* open PATH SLOT FLAGS */
+int step_open(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int fd = open(w[0], (int)num(w[2]) | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	c->slot_fd[slot_index(w[1])] = fd;
+	return 0;
+}
+
+/* write PATH DATA: one write(2), as /proc files want */
+int step_write(struct ctx *c, char **w, int n)
+{
+	(void)c; (void)n;
+	int fd = open(w[0], O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = strlen(w[1]);
+	ssize_t r = write(fd, w[1], len);
+	int err = errno;
+	close(fd);
+	if (r < 0 || (size_t)r != len) {
+		errno = r < 0 ? err : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* mount SRC TARGET FSTYPE FLAGS DATA: an empty word is NULL */
+int step_mount(struct ctx *c, char **w, int n)
+{
+	(void)c; (void)n;
+	return mount(or_null(w[0]), w[1], or_null(w[2]), (unsigned long)num(w[3]), or_null(w[4]));
+}
+
+/* umount TARGET FLAGS */
+int step_umount(struct ctx *c, char **w, int n)
+{
+	(void)c; (void)n;
+	return umount2(w[0], (int)num(w[1]));
+}
+
+int step_chroot(struct ctx *c, char **w, int n)
+{
+	(void)c; (void)n;
+	return chroot(w[0]);
+}
+
+int step_chdir(struct ctx *c, char **w, int n)
+{
+	(void)c; (void)n;
+	return chdir(w[0]);
+}
+
+int step_fchdir(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	return fchdir(c->slot_fd[slot_index(w[0])]);
+}
+
+/* pidfile-open DIR NAME SLOT: opened before any namespace or root changes, so
+ * the file lands where the caller named it. A FIFO is opened for writing
+ * (this waits for its reader); anything else is written later through its
+ * directory, atomically. */
+int step_pidfile_open(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int k = slot_index(w[2]);
+	int dir = open(w[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	struct stat st;
+	if (fstatat(dir, w[1], &st, 0) == 0 && S_ISFIFO(st.st_mode)) {
+		int fd = openat(dir, w[1], O_WRONLY | O_CLOEXEC);
+		int err = errno;
+		close(dir);
+		if (fd < 0) {
+			errno = err;
+			return -1;
+		}
+		c->slot_fd[k] = fd;
+		c->slot_name[k] = NULL;
+		return 0;
+	}
+	c->slot_fd[k] = dir;
+	c->slot_name[k] = w[1];
+	return 0;
+}
+
+/* pidfile-write SLOT: the PID that runs the program, as the caller sees it */
+int step_pidfile_write(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int k = slot_index(w[0]);
+	char buf[32];
+	int len = snprintf(buf, sizeof buf, "%d\n", c->child > 0 ? (int)c->child : (int)getpid());
+	int fd = c->slot_fd[k], rc;
+	if (!c->slot_name[k]) {
+		rc = write_all(fd, buf, (size_t)len);
+	} else {
+		char tmp[4096];
+		snprintf(tmp, sizeof tmp, ".%s.%d.tmp", c->slot_name[k], (int)getpid());
+		int out = openat(fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out < 0)
+			return -1;
+		rc = write_all(out, buf, (size_t)len);
+		if (close(out) < 0)
+			rc = -1;
+		if (rc == 0)
+			rc = renameat(fd, tmp, fd, c->slot_name[k]);
+		if (rc < 0) {
+			int err = errno;
+			unlinkat(fd, tmp, 0);
+			errno = err;
+		}
+	}
+	int err = errno;
+	close(fd);
+	c->slot_fd[k] = -1;
+	errno = err;
+	return rc;
+}

@@ -1,0 +1,241 @@
+/* Processes: helpers, fork and supervise, parent-death signal, exec. */
+#define _GNU_SOURCE
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pid_t g_forward_to;
+
+/* Wait for a byte on fd; EOF means the other side gave up. */
+static int await_go(int fd)
+{
+	char b;
+	ssize_t r;
+	do
+		r = read(fd, &b, 1);
+	while (r < 0 && errno == EINTR);
+	close(fd);
+	return r == 1 ? 0 : -1;
+}
+
+static void go(int fd)
+{
+	ssize_t r;
+	do
+		r = write(fd, "g", 1);
+	while (r < 0 && errno == EINTR);
+	close(fd);
+}
+
+/* helper LABEL IGN SLOT N, then N steps: a child forked now, in the original
+ * namespaces and with the original credentials, that runs its steps when
+ * released (after the parent has unshared or forked). */
+int block_helper(struct ctx *c, char **w, int i, int end)
+{
+	int k = slot_index(w[i + 3]);
+	int body = i + 3 + 2;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fail_exit(c, w[i + 1], errno);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0)
+		fail_exit(c, w[i + 1], errno);
+	if (pid == 0) {
+		close(p[1]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent || await_go(p[0]) < 0)
+			_exit(1);
+		struct ctx hc = *c;
+		hc.child = 0;
+		run_steps(&hc, w, body, end);
+		_exit(0);
+	}
+	close(p[0]);
+	c->slot_fd[k] = p[1];
+	c->slot_pid[k] = pid;
+	return end;
+}
+
+/* release SLOT: let the helper run, wait for it; its failure is ours */
+int step_release(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int k = slot_index(w[0]);
+	int st;
+	go(c->slot_fd[k]);
+	c->slot_fd[k] = -1;
+	while (waitpid(c->slot_pid[k], &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	c->slot_pid[k] = 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (c->child > 0) {
+		kill(c->child, SIGKILL);
+		waitpid(c->child, NULL, 0);
+	}
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+}
+
+static void forward(int sig)
+{
+	if (g_forward_to > 0)
+		kill(g_forward_to, sig);
+}
+
+/* The child died of sig: die of it too, so our caller sees 128+sig. */
+static void reraise(int sig) __attribute__((noreturn));
+static void reraise(int sig)
+{
+	if (sig != SIGKILL) {
+		struct rlimit none = { 0, 0 };
+		setrlimit(RLIMIT_CORE, &none); /* the child dumped core already */
+		signal(sig, SIG_DFL);
+		sigset_t s;
+		sigemptyset(&s);
+		sigaddset(&s, sig);
+		sigprocmask(SIG_UNBLOCK, &s, NULL);
+	}
+	kill(getpid(), sig);
+	_exit(128 + sig);
+}
+
+static void supervise(struct ctx *c, pid_t pid, int untraced) __attribute__((noreturn));
+static void supervise(struct ctx *c, pid_t pid, int untraced)
+{
+	for (;;) {
+		int st;
+		pid_t r = waitpid(pid, &st, untraced ? WUNTRACED : 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			fail_exit(c, "waitpid()", errno);
+		}
+		if (WIFSTOPPED(st)) {
+			/* stop with the child, and take it along when we are continued */
+			kill(getpid(), SIGSTOP);
+			kill(pid, SIGCONT);
+			continue;
+		}
+		if (WIFEXITED(st))
+			_exit(WEXITSTATUS(st));
+		if (WIFSIGNALED(st))
+			reraise(WTERMSIG(st));
+	}
+}
+
+/* fork LABEL IGN MODE UNTRACED N, then N steps for the parent alone.
+ * MODE "block": the waiting parent blocks SIGINT and SIGTERM (util-linux);
+ * "forward": it passes them on to the child. The child continues with the
+ * rest of the plan once the parent's steps are done. */
+int block_fork(struct ctx *c, char **w, int i, int end)
+{
+	const char *label = w[i + 1];
+	int forwarding = strcmp(w[i + 3], "forward") == 0;
+	int untraced = (int)num(w[i + 4]);
+	int body = i + 3 + 3;
+	sigset_t intterm, old;
+	struct sigaction sa = { 0 }, old_int, old_term;
+
+	sigemptyset(&intterm);
+	sigaddset(&intterm, SIGINT);
+	sigaddset(&intterm, SIGTERM);
+	if (forwarding) {
+		sa.sa_handler = forward;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+		sigprocmask(SIG_SETMASK, NULL, &old);
+	} else {
+		sigprocmask(SIG_BLOCK, &intterm, &old);
+	}
+
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fail_exit(c, label, errno);
+	pid_t pid = fork();
+	if (pid < 0)
+		fail_exit(c, label, errno);
+	if (pid == 0) {
+		close(p[1]);
+		if (forwarding) {
+			sigaction(SIGINT, &old_int, NULL);
+			sigaction(SIGTERM, &old_term, NULL);
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (await_go(p[0]) < 0)
+			_exit(1);
+		return end;
+	}
+	close(p[0]);
+	c->child = pid;
+	g_forward_to = pid;
+	run_steps(c, w, body, end);
+	go(p[1]);
+	supervise(c, pid, untraced);
+}
+
+/* pdeathsig SIG SLOT: SLOT is a pidfd of the parent, opened before the fork;
+ * if it already exited we were re-parented, and the signal will never come. */
+int step_pdeathsig(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	if (prctl(PR_SET_PDEATHSIG, (int)num(w[0])) < 0)
+		return -1;
+	int k = slot_index(w[1]);
+	struct pollfd pfd = { .fd = c->slot_fd[k], .events = POLLIN };
+	if (poll(&pfd, 1, 0) > 0)
+		_exit(1);
+	close(c->slot_fd[k]);
+	c->slot_fd[k] = -1;
+	return 0;
+}
+
+/* run K ARGV...: run a program to completion; its failure status is ours */
+int step_run(struct ctx *c, char **w, int n)
+{
+	(void)c; (void)n;
+	long k = num(w[0]);
+	char *argv[k + 1];
+	memcpy(argv, &w[1], sizeof(char *) * (size_t)k);
+	argv[k] = NULL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		say("failed to execute ", argv[0], ": ", strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+}
+
+/* exec FILE K ARGV...: FILE is looked up in PATH; 127 if not found, 126 if not runnable */
+int step_exec(struct ctx *c, char **w, int n)
+{
+	(void)c; (void)n;
+	long k = num(w[1]);
+	char *argv[k + 1];
+	memcpy(argv, &w[2], sizeof(char *) * (size_t)k);
+	argv[k] = NULL;
+	execvp(w[0], argv);
+	int err = errno;
+	say("failed to execute ", w[0], ": ", strerror(err));
+	_exit(err == ENOENT ? 127 : 126);
+}

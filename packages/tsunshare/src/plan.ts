@@ -1,0 +1,134 @@
+// UnshareOptions → the system calls, in util-linux unshare's order.
+import path = require('path');
+import { errno, nsFlag, MS, type IdRange, type NsType, type Step } from 'tscontainer-core';
+import { PROPAGATION_FLAGS, type UnshareOptions } from './cli';
+
+const PIDFILE = 0;
+const BINDER = 1;
+const MAPPER = 2;
+const PARENT_PIDFD = 3;
+
+/** what /proc/PID/ns/ calls the namespace a process's children will get */
+const NS_FILE: Record<NsType, string> = {
+  mnt: 'mnt', uts: 'uts', ipc: 'ipc', net: 'net', pid: 'pid_for_children',
+  user: 'user', cgroup: 'cgroup', time: 'time_for_children',
+};
+
+/** The range without the ids that the single --map-user/--map-group entry takes. */
+function punch(r: IdRange, inner: number, outer: number): IdRange[] {
+  const holes = [inner - r.inner, outer - r.outer].filter((k) => k >= 0 && k < r.count).sort((a, b) => a - b);
+  const out: IdRange[] = [];
+  let from = 0;
+  for (const k of [...holes, r.count]) {
+    if (k > from) out.push({ inner: r.inner + from, outer: r.outer + from, count: k - from });
+    from = Math.max(from, k + 1);
+  }
+  return out;
+}
+
+/** The whole id map: the single entry first, then the ranges with its ids taken out. */
+export function idMap(single: number | undefined, from: number, ranges: IdRange[]): IdRange[] {
+  if (single === undefined) return ranges;
+  return [{ inner: single, outer: from, count: 1 }, ...ranges.flatMap((r) => punch(r, single, from))];
+}
+
+const mapText = (map: IdRange[]) => map.map((r) => `${r.inner} ${r.outer} ${r.count}\n`).join('');
+
+/** Maps written from outside the new user namespace, by a helper: ranges need
+ * privilege in the parent namespace, which we give up by unsharing. As root
+ * the helper writes /proc/PID/{u,g}id_map itself; otherwise shadow's
+ * newuidmap/newgidmap check /etc/subuid and write them. */
+function mapperSteps(o: UnshareOptions, pid: number): Step[] {
+  if (o.mapUsers.length === 0 && o.mapGroups.length === 0 && !o.owner) return [];
+  const uid = o.owner?.uid ?? o.euid;
+  const gid = o.owner?.gid ?? o.egid;
+  const uidMap = idMap(o.mapUser, uid, o.mapUsers);
+  const gidMap = idMap(o.mapGroup, gid, o.mapGroups);
+  const steps: Step[] = [];
+  const root = o.euid === 0;
+  const write = (kind: 'uid' | 'gid', map: IdRange[]): Step => (root
+    ? { op: 'write', path: `/proc/${pid}/${kind}_map`, data: mapText(map) }
+    : { op: 'run', argv: [`new${kind}map`, String(pid), ...map.flatMap((r) => [r.inner, r.outer, r.count].map(String))] });
+  if (uidMap.length) steps.push(write('uid', uidMap));
+  if (o.mapGroup !== undefined) steps.push({ op: 'write', path: `/proc/${pid}/setgroups`, data: 'deny', ignore: errno.ENOENT });
+  if (gidMap.length) steps.push(write('gid', gidMap));
+  return steps;
+}
+
+/** Single maps the new namespace's first process writes itself, as util-linux does. */
+function selfMapSteps(o: UnshareOptions, helperMaps: boolean): Step[] {
+  const steps: Step[] = [];
+  if (!helperMaps && o.mapUser !== undefined)
+    steps.push({ op: 'write', path: '/proc/self/uid_map', data: `${o.mapUser} ${o.euid} 1` });
+  if (!helperMaps && o.mapGroup !== undefined) {
+    steps.push({ op: 'write', path: '/proc/self/setgroups', data: 'deny', ignore: errno.ENOENT });
+    steps.push({ op: 'write', path: '/proc/self/gid_map', data: `${o.mapGroup} ${o.egid} 1` });
+  }
+  if (o.setgroups) steps.push({ op: 'write', path: '/proc/self/setgroups', data: o.setgroups });
+  return steps;
+}
+
+export function plan(o: UnshareOptions, pid: number): Step[] {
+  const steps: Step[] = [];
+  const has = (t: NsType) => o.namespaces.has(t);
+
+  // opened first, so the pid file lands where the caller named it
+  if (o.pidFile) steps.push({ op: 'pidfile-open', dir: path.dirname(o.pidFile), name: path.basename(o.pidFile), slot: PIDFILE });
+
+  // namespace files are bound from the original namespaces, by a helper
+  const persist = [...o.namespaces].filter((e): e is [NsType, string] => e[1] !== undefined);
+  if (persist.length) {
+    steps.push({
+      op: 'helper', slot: BINDER,
+      steps: persist.map(([type, file]) => ({
+        op: 'mount', source: `/proc/${pid}/ns/${NS_FILE[type]}`, target: file, fstype: null, flags: MS.BIND, data: null,
+      })),
+    });
+  }
+  const mapper = mapperSteps(o, pid);
+  if (mapper.length) steps.push({ op: 'helper', slot: MAPPER, steps: mapper });
+
+  if (o.owner) {
+    steps.push({ op: 'setgroups' }, { op: 'setgid', gid: o.owner.gid }, { op: 'setuid', uid: o.owner.uid });
+  }
+
+  const flags = [...o.namespaces.keys()].reduce((f, t) => f | nsFlag(t), 0);
+  if (flags) steps.push({ op: 'unshare', flags });
+  if (mapper.length) steps.push({ op: 'release', slot: MAPPER });
+
+  // offsets must be set before any process lives in the time namespace
+  if (o.boottime !== undefined) steps.push({ op: 'write', path: '/proc/self/timens_offsets', data: `7 ${o.boottime} 0` });
+  if (o.monotonic !== undefined) steps.push({ op: 'write', path: '/proc/self/timens_offsets', data: `1 ${o.monotonic} 0` });
+
+  const bind: Step[] = persist.length ? [{ op: 'release', slot: BINDER }] : [];
+  if (o.fork) {
+    if (o.killChild !== undefined) steps.push({ op: 'pidfd-open', pid: 'self', slot: PARENT_PIDFD });
+    const parent: Step[] = [...bind];
+    if (o.pidFile) parent.push({ op: 'pidfile-write', slot: PIDFILE, who: 'child' });
+    steps.push({ op: 'fork', signals: o.forwardSignals ? 'forward' : 'block', untraced: false, parent });
+    if (o.killChild !== undefined) steps.push({ op: 'pdeathsig', signal: o.killChild, slot: PARENT_PIDFD });
+  } else {
+    steps.push(...bind);
+  }
+
+  // from here on: the process that becomes the program
+  steps.push(...selfMapSteps(o, mapper.length > 0));
+  if (has('mnt') && o.propagation !== 'unchanged')
+    steps.push({ op: 'mount', source: 'none', target: '/', fstype: null, flags: PROPAGATION_FLAGS[o.propagation], data: null });
+  if (o.root) {
+    steps.push({ op: 'chroot', path: o.root }, { op: 'chdir', path: o.wd ?? '/' });
+  } else if (o.wd) {
+    steps.push({ op: 'chdir', path: o.wd });
+  }
+  if (o.mountProc) {
+    if (!o.root && o.propagation !== 'private')
+      steps.push({ op: 'mount', source: 'none', target: o.mountProc, fstype: null, flags: MS.PRIVATE | MS.REC, data: null, ignore: errno.EINVAL });
+    steps.push({ op: 'mount', source: 'proc', target: o.mountProc, fstype: 'proc', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: null });
+  }
+  if (o.setgid !== undefined) steps.push({ op: 'setgroups' }, { op: 'setgid', gid: o.setgid });
+  if (o.setuid !== undefined) steps.push({ op: 'setuid', uid: o.setuid });
+  if (o.keepCaps && has('user')) steps.push({ op: 'keep-caps' });
+  if (o.pidFile && !o.fork) steps.push({ op: 'pidfile-write', slot: PIDFILE, who: 'self' });
+  steps.push({ op: 'exec', file: o.program.file, argv: o.program.argv });
+  return steps;
+}
