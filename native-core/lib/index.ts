@@ -1,5 +1,6 @@
 // The typed API over the native core, shared by every ts* tool.
 export * from './errors';
+export * from './fds';
 export * from './getopt';
 export * from './kernel';
 export * from './plan';

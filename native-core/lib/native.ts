@@ -6,21 +6,24 @@ interface Addon {
   /** execve(); `inherit` are fds (beyond 0–2) to pass on. Returns only on failure, with the errno. */
   execve(file: string, argv: string[], env: string[], inherit: number[]): number;
   strerror(errno: number): string;
+  /** the open fds: what each points to, and its access mode (O_ACCMODE) */
+  fdTable(): { fd: number; link: string; mode: number }[];
 }
 
-const root = path.join(__dirname, '..');
+// found by name, so that a tool bundled with esbuild still finds the prebuilds
+const root = () => path.dirname(require.resolve('tscontainer-core/package.json'));
 let found: { addon: Addon; dir: string } | undefined;
 
 function load(): { addon: Addon; dir: string } {
   if (found) return found;
   // Fast path: the prebuild we ship. node-gyp-build's directory scan costs ~2 ms
   // of every tool start, so it is only the fallback (dev builds, other layouts).
-  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const dir = path.join(root(), 'prebuilds', `${process.platform}-${process.arch}`);
   const file = path.join(dir, 'tscontainer-core.node');
   if (fs.existsSync(file)) {
     found = { addon: require(file) as Addon, dir };
   } else {
-    const resolved: string = require('node-gyp-build').resolve(root);
+    const resolved: string = require('node-gyp-build').resolve(root());
     found = { addon: require(resolved) as Addon, dir: path.dirname(resolved) };
   }
   return found;

@@ -1,7 +1,7 @@
 // What every tool's bin runs: argv → outcome; then print, or hand the plan to
 // tscore-exec. All refusals end here as one line on stderr, never a stack.
 import { ToolError, UsageError } from './errors';
-import { inheritedFds, openFds } from './fds';
+import { inheritedFds } from './fds';
 import { addon, executorPath } from './native';
 import { encode, type Step } from './plan';
 
@@ -22,17 +22,12 @@ export function envList(env: NodeJS.ProcessEnv): string[] {
     .map(([k, v]) => `${k}=${v}`);
 }
 
-function flush(stream: NodeJS.WriteStream): Promise<void> | undefined {
-  // exec throws away what Node still holds for a pipe
-  if (stream.writableLength === 0) return undefined;
-  return new Promise((resolve) => stream.write('', () => resolve()));
-}
-
-async function handover(tool: string, steps: Step[], env: string[], fdsAtStart: Map<number, string>): Promise<never> {
-  await flush(process.stdout);
-  await flush(process.stderr);
+/** Become tscore-exec, running the plan. Nothing has been written to stdout or
+ * stderr on this path, so Node holds no unflushed output that exec would lose,
+ * and its stdio streams do not exist yet (see fds.ts). */
+function handover(tool: string, steps: Step[], env: string[]): never {
   const exe = executorPath();
-  const err = addon().execve(exe, [tool, tool, ...encode(steps)], env, inheritedFds(fdsAtStart));
+  const err = addon().execve(exe, [tool, tool, ...encode(steps)], env, inheritedFds());
   throw new ToolError(`cannot execute ${exe}: ${addon().strerror(err)}`);
 }
 
@@ -43,15 +38,14 @@ export function report(tool: string, e: unknown): number {
   return e instanceof ToolError ? e.status : 1;
 }
 
-export async function main(tool: Tool, argv: string[] = process.argv.slice(2)): Promise<void> {
-  const fdsAtStart = openFds();
+export function main(tool: Tool, argv: string[] = process.argv.slice(2)): void {
   try {
     const outcome = tool.plan(argv);
     if ('print' in outcome) {
       process.stdout.write(outcome.print);
       return;
     }
-    await handover(tool.name, outcome.steps, outcome.env, fdsAtStart);
+    handover(tool.name, outcome.steps, outcome.env);
   } catch (e) {
     process.exitCode = report(tool.name, e);
   }

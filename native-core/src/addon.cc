@@ -5,7 +5,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <string>
 #include <unistd.h>
@@ -92,7 +94,33 @@ Napi::Value Strerror(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), strerror(info[0].As<Napi::Number>().Int32Value()));
 }
 
+// The open fds: [{fd, link (readlink of /proc/self/fd/N), mode (O_ACCMODE)}].
+Napi::Value FdTable(const Napi::CallbackInfo& info) {
+  auto out = Napi::Array::New(info.Env());
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return out;
+  int own = dirfd(dir);
+  uint32_t n = 0;
+  while (struct dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    int fd = atoi(e->d_name);
+    if (fd == own) continue;
+    char link[4096];
+    ssize_t len = readlinkat(own, e->d_name, link, sizeof link - 1);
+    int flags = fcntl(fd, F_GETFL);
+    if (len < 0 || flags < 0) continue;
+    auto entry = Napi::Object::New(info.Env());
+    entry.Set("fd", fd);
+    entry.Set("link", std::string(link, len));
+    entry.Set("mode", flags & O_ACCMODE);
+    out.Set(n++, entry);
+  }
+  closedir(dir);
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("fdTable", Napi::Function::New(env, FdTable));
   exports.Set("execve", Napi::Function::New(env, Execve));
   exports.Set("strerror", Napi::Function::New(env, Strerror));
   return exports;
