@@ -1,4 +1,5 @@
 // The typed API over the native core, shared by every ts* tool.
+export * from './checks';
 export * from './errors';
 export * from './fds';
 export * from './getopt';
@@ -8,3 +9,4 @@ export * from './program';
 export * from './signals';
 export * from './tool';
 export * from './users';
+export { addon, executorPath } from './native';

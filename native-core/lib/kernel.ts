@@ -33,15 +33,15 @@ export const errno = os.constants.errno;
 
 /** The namespace types, in the order util-linux lists them, with their /proc/PID/ns names. */
 export type NsType = 'mnt' | 'uts' | 'ipc' | 'net' | 'pid' | 'user' | 'cgroup' | 'time';
-export const NAMESPACES: readonly { type: NsType; flag: number; long: string }[] = [
-  { type: 'mnt', flag: CLONE.NEWNS, long: 'mount' },
-  { type: 'uts', flag: CLONE.NEWUTS, long: 'uts' },
-  { type: 'ipc', flag: CLONE.NEWIPC, long: 'ipc' },
-  { type: 'net', flag: CLONE.NEWNET, long: 'net' },
-  { type: 'pid', flag: CLONE.NEWPID, long: 'pid' },
-  { type: 'user', flag: CLONE.NEWUSER, long: 'user' },
-  { type: 'cgroup', flag: CLONE.NEWCGROUP, long: 'cgroup' },
-  { type: 'time', flag: CLONE.NEWTIME, long: 'time' },
+export const NAMESPACES: readonly { type: NsType; flag: number; short: string; long: string }[] = [
+  { type: 'mnt', flag: CLONE.NEWNS, short: 'm', long: 'mount' },
+  { type: 'uts', flag: CLONE.NEWUTS, short: 'u', long: 'uts' },
+  { type: 'ipc', flag: CLONE.NEWIPC, short: 'i', long: 'ipc' },
+  { type: 'net', flag: CLONE.NEWNET, short: 'n', long: 'net' },
+  { type: 'pid', flag: CLONE.NEWPID, short: 'p', long: 'pid' },
+  { type: 'user', flag: CLONE.NEWUSER, short: 'U', long: 'user' },
+  { type: 'cgroup', flag: CLONE.NEWCGROUP, short: 'C', long: 'cgroup' },
+  { type: 'time', flag: CLONE.NEWTIME, short: 'T', long: 'time' },
 ];
 
 export function nsFlag(type: NsType): number {

@@ -6,6 +6,8 @@ interface Addon {
   /** execve(); `inherit` are fds (beyond 0–2) to pass on. Returns only on failure, with the errno. */
   execve(file: string, argv: string[], env: string[], inherit: number[]): number;
   strerror(errno: number): string;
+  /** the CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE), or -errno */
+  nsType(path: string): number;
   /** the open fds: what each points to, and its access mode (O_ACCMODE) */
   fdTable(): { fd: number; link: string; mode: number }[];
 }

@@ -13,6 +13,9 @@ export type Step = { ignore?: Ignore } & (
   | { op: 'setns'; slot: number; nstype: number; what: string }
   | { op: 'pidfd-open'; pid: number | 'self'; slot: number }
   | { op: 'check-ino'; slot: number; ino: bigint; what: string }
+  | { op: 'pidfd-alive'; slot: number; what: string }
+  | { op: 'socket-netns'; pidfd: number; fd: number; slot: number }
+  | { op: 'ns-get'; from: number; what: 'parent' | 'userns'; slot: number; name: string }
   | { op: 'sethostname'; name: string }
   | { op: 'setdomainname'; name: string }
   | { op: 'open'; path: string; slot: number; flags: number }
@@ -35,7 +38,7 @@ export type Step = { ignore?: Ignore } & (
   | { op: 'helper'; slot: number; steps: Step[] }
   | { op: 'release'; slot: number }
   /** fork; the parent runs `parent`, lets the child go on, and waits for it */
-  | { op: 'fork'; signals: 'block' | 'forward'; untraced: boolean; parent: Step[] }
+  | { op: 'fork'; signals: 'block' | 'forward' | 'none'; untraced: boolean; parent: Step[] }
 );
 
 const q = (s: string | null) => (s === null ? 'NULL' : JSON.stringify(s));
@@ -47,6 +50,9 @@ export function describe(s: Step): string {
     case 'setns': return `setns(${s.what}, ${cloneNames(s.nstype)})`;
     case 'pidfd-open': return `pidfd_open(${s.pid === 'self' ? 'getpid()' : s.pid}) as fd#${s.slot}`;
     case 'check-ino': return `fstat(${s.what}).st_ino == ${s.ino}`;
+    case 'pidfd-alive': return `poll(${s.what}): still running`;
+    case 'socket-netns': return `ioctl(pidfd_getfd(fd#${s.pidfd}, ${s.fd}), SIOCGSKNS) as fd#${s.slot}`;
+    case 'ns-get': return `ioctl(${s.name}, ${s.what === 'parent' ? 'NS_GET_PARENT' : 'NS_GET_USERNS'}) as fd#${s.slot}`;
     case 'sethostname': return `sethostname(${q(s.name)})`;
     case 'setdomainname': return `setdomainname(${q(s.name)})`;
     case 'open': return `open(${q(s.path)}, ${openNames(s.flags)}|O_CLOEXEC) as fd#${s.slot}`;
@@ -81,6 +87,9 @@ function args(s: Step): string[] {
     case 'setns': return [String(s.slot), String(s.nstype)];
     case 'pidfd-open': return [String(s.pid), String(s.slot)];
     case 'check-ino': return [String(s.slot), String(s.ino)];
+    case 'pidfd-alive': return [String(s.slot)];
+    case 'socket-netns': return [String(s.pidfd), String(s.fd), String(s.slot)];
+    case 'ns-get': return [String(s.from), s.what, String(s.slot)];
     case 'sethostname': case 'setdomainname': return [s.name];
     case 'open': return [s.path, String(s.slot), String(s.flags)];
     case 'write': return [s.path, s.data];
@@ -117,7 +126,7 @@ export function print(steps: Step[], indent = ''): string[] {
       lines.push(...print(s.steps, indent + '  helper: '));
     } else if (s.op === 'fork') {
       lines.push(...print(s.parent, indent + '  parent: '));
-      const signals = s.signals === 'block' ? 'SIGINT and SIGTERM blocked' : 'SIGINT and SIGTERM forwarded';
+      const signals = { block: 'SIGINT and SIGTERM blocked', forward: 'SIGINT and SIGTERM forwarded', none: 'signals left alone' }[s.signals];
       lines.push(`${indent}  parent: waitpid(child${s.untraced ? ', WUNTRACED' : ''}), ${signals}; exit with its status (128+N if killed by signal N)`);
       lines.push(`${indent}  child: goes on:`);
     }

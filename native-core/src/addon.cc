@@ -9,6 +9,8 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -119,7 +121,18 @@ Napi::Value FdTable(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The CLONE_NEW* type of a namespace file, or -errno (ENOTTY: not a namespace).
+Napi::Value NsType(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int type = fd < 0 ? -errno : ioctl(fd, NS_GET_NSTYPE);
+  if (fd >= 0 && type < 0) type = -errno;
+  if (fd >= 0) close(fd);
+  return Napi::Number::New(info.Env(), type);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("nsType", Napi::Function::New(env, NsType));
   exports.Set("fdTable", Napi::Function::New(env, FdTable));
   exports.Set("execve", Napi::Function::New(env, Execve));
   exports.Set("strerror", Napi::Function::New(env, Strerror));

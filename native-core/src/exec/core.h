@@ -19,6 +19,7 @@ struct ctx {
 	int slot_fd[MAX_SLOTS];         /* fds opened by earlier steps (all O_CLOEXEC) */
 	pid_t slot_pid[MAX_SLOTS];      /* helper processes waiting for release */
 	const char *slot_name[MAX_SLOTS]; /* a file name relative to slot_fd (pid files) */
+	int entered[MAX_SLOTS];         /* setns() through this slot succeeded already */
 	pid_t child;                    /* the forked child, in the supervising parent */
 };
 
@@ -37,6 +38,9 @@ int step_unshare(struct ctx *c, char **w, int n);
 int step_setns(struct ctx *c, char **w, int n);
 int step_pidfd_open(struct ctx *c, char **w, int n);
 int step_check_ino(struct ctx *c, char **w, int n);
+int step_pidfd_alive(struct ctx *c, char **w, int n);
+int step_socket_netns(struct ctx *c, char **w, int n);
+int step_ns_get(struct ctx *c, char **w, int n);
 int step_sethostname(struct ctx *c, char **w, int n);
 int step_setdomainname(struct ctx *c, char **w, int n);
 

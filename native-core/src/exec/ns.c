@@ -3,7 +3,11 @@
 #include "core.h"
 
 #include <errno.h>
+#include <linux/nsfs.h>
+#include <linux/sockios.h>
+#include <poll.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,11 +19,67 @@ int step_unshare(struct ctx *c, char **w, int n)
 	return unshare((int)num(w[0]));
 }
 
-/* setns SLOT NSTYPE: the slot holds a namespace file or a pidfd */
+/* setns SLOT NSTYPE: the slot holds a namespace file or a pidfd. A slot
+ * entered once is not entered again: a second pass retries only what the
+ * first could not do (nsenter's order: the others, then the user namespace). */
 int step_setns(struct ctx *c, char **w, int n)
 {
 	(void)n;
-	return setns(c->slot_fd[slot_index(w[0])], (int)num(w[1]));
+	int k = slot_index(w[0]);
+	if (c->entered[k])
+		return 0;
+	if (setns(c->slot_fd[k], (int)num(w[1])) < 0)
+		return -1;
+	c->entered[k] = 1;
+	return 0;
+}
+
+/* pidfd-alive SLOT: the process is still running, so what we opened of its
+ * /proc directory since its pidfd was opened is its own, not a successor's */
+int step_pidfd_alive(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	struct pollfd p = { .fd = c->slot_fd[slot_index(w[0])], .events = POLLIN };
+	int r = poll(&p, 1, 0);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return 0;
+}
+
+/* socket-netns PIDFD_SLOT FD SLOT: the network namespace of a socket that
+ * another process holds as FD */
+int step_socket_netns(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int sock = (int)syscall(SYS_pidfd_getfd, c->slot_fd[slot_index(w[0])], (int)num(w[1]), 0);
+	if (sock < 0)
+		return -1;
+	int ns = ioctl(sock, SIOCGSKNS);
+	int err = errno;
+	close(sock);
+	if (ns < 0) {
+		errno = err;
+		return -1;
+	}
+	c->slot_fd[slot_index(w[2])] = ns;
+	return 0;
+}
+
+/* ns-get SLOT parent|userns SLOT: the parent user namespace of a user
+ * namespace, or the user namespace that owns a namespace */
+int step_ns_get(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	unsigned long req = strcmp(w[1], "parent") == 0 ? NS_GET_PARENT : NS_GET_USERNS;
+	int fd = ioctl(c->slot_fd[slot_index(w[0])], req);
+	if (fd < 0)
+		return -1;
+	c->slot_fd[slot_index(w[2])] = fd;
+	return 0;
 }
 
 /* pidfd-open PID SLOT: "self" is this process */

@@ -135,9 +135,10 @@ static void supervise(struct ctx *c, pid_t pid, int untraced)
 }
 
 /* fork LABEL IGN MODE UNTRACED N, then N steps for the parent alone.
- * MODE "block": the waiting parent blocks SIGINT and SIGTERM (util-linux);
- * "forward": it passes them on to the child. The child continues with the
- * rest of the plan once the parent's steps are done. */
+ * MODE "block": the waiting parent blocks SIGINT and SIGTERM (unshare);
+ * "forward": it passes them on to the child; "none": it leaves them be
+ * (nsenter). The child continues with the rest of the plan once the
+ * parent's steps are done. */
 int block_fork(struct ctx *c, char **w, int i, int end)
 {
 	const char *label = w[i + 1];
@@ -156,8 +157,10 @@ int block_fork(struct ctx *c, char **w, int i, int end)
 		sigaction(SIGINT, &sa, &old_int);
 		sigaction(SIGTERM, &sa, &old_term);
 		sigprocmask(SIG_SETMASK, NULL, &old);
-	} else {
+	} else if (strcmp(w[i + 3], "block") == 0) {
 		sigprocmask(SIG_BLOCK, &intterm, &old);
+	} else {
+		sigprocmask(SIG_SETMASK, NULL, &old);
 	}
 
 	int p[2];

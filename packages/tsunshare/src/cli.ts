@@ -4,14 +4,14 @@ import fs = require('fs');
 import path = require('path');
 import {
   getopt, numericId, parseSignalName, program, uidOf, gidOf, userName, firstSubidRange,
-  envList, print, ToolError, UsageError, MS, NAMESPACES,
+  envList, mustBeDirectory, mustExist, print, ToolError, UsageError, MS, NAMESPACES,
   type IdRange, type NsType, type Option, type Outcome, type Program, type Tool,
 } from 'tscontainer-core';
 import { plan } from './plan';
 
 const nsOptions: Option[] = NAMESPACES.flatMap((ns) => [
   // util-linux takes FILE only on the long form: -m is a plain flag
-  { key: ns.type, short: { mnt: 'm', uts: 'u', ipc: 'i', net: 'n', pid: 'p', user: 'U', cgroup: 'C', time: 'T' }[ns.type], arg: 'none' as const },
+  { key: ns.type, short: ns.short, arg: 'none' as const },
   { key: ns.type, long: ns.long, arg: 'optional' as const },
 ]);
 
@@ -172,19 +172,6 @@ function parseMapSpec(spec: string, kind: 'uid' | 'gid', self: number): IdRange[
   return [m[2] === ':' ? { inner: a, outer: b, count } : { inner: b, outer: a, count }];
 }
 
-function existing(file: string, what: string): void {
-  try {
-    fs.statSync(file);
-  } catch (e) {
-    throw new ToolError(`${what}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
-  }
-}
-
-function directory(dir: string, what: string): void {
-  existing(dir, what);
-  if (!fs.statSync(dir).isDirectory()) throw new ToolError(`${what}: Not a directory`);
-}
-
 /** The mount a path lives on, from our mountinfo: is it shared? */
 function onSharedMount(file: string): boolean {
   const real = fs.realpathSync(file);
@@ -286,17 +273,17 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv = process.env): Uns
   // refuse now what would fail halfway: nothing has been changed yet
   for (const [type, file] of o.namespaces) {
     if (file === undefined) continue;
-    existing(file, `cannot keep the ${type} namespace on '${file}'`);
+    mustExist(file, `cannot keep the ${type} namespace on '${file}'`);
     if (type === 'pid' && !o.fork)
       throw new ToolError(`--pid=${file} needs --fork: a pid namespace has no process to keep it before the fork`);
     if (type === 'mnt' && onSharedMount(file))
       throw new ToolError(`cannot keep the mount namespace on '${file}': it is on a shared mount (make that mount private first)`);
   }
-  if (o.root) directory(o.root, `cannot change root directory to '${o.root}'`);
+  if (o.root) mustBeDirectory(o.root, `cannot change root directory to '${o.root}'`);
   const inRoot = (p: string) => (o.root ? path.join(o.root, p) : p);
-  if (o.wd && (!o.root || path.isAbsolute(o.wd))) directory(inRoot(o.wd), `cannot change directory to ${o.wd}`);
-  if (o.mountProc) directory(inRoot(o.mountProc), `cannot mount proc on ${o.mountProc}`);
-  if (o.pidFile) directory(path.dirname(o.pidFile), `cannot write the pid file ${o.pidFile}`);
+  if (o.wd && (!o.root || path.isAbsolute(o.wd))) mustBeDirectory(inRoot(o.wd), `cannot change directory to ${o.wd}`);
+  if (o.mountProc) mustBeDirectory(inRoot(o.mountProc), `cannot mount proc on ${o.mountProc}`);
+  if (o.pidFile) mustBeDirectory(path.dirname(o.pidFile), `cannot write the pid file ${o.pidFile}`);
 
   const kept = whitelist ? Object.fromEntries(whitelist.filter((k) => env[k] !== undefined).map((k) => [k, env[k]])) : undefined;
   o.env = kept ? envList(kept) : clearEnv ? [] : envList(env);
