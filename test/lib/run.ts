@@ -53,12 +53,25 @@ export function sh(script: string, o: RunOptions = {}): Result {
   return finish(spawnSync(cmd, rest, { encoding: 'utf8', input: o.input ?? '', cwd: o.cwd, timeout: o.timeout ?? 60_000 }));
 }
 
-/** Start a long-running command; the test's teardown kills it by its PID. */
+function descendants(pid: number): number[] {
+  return childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
+}
+
+/** Start a long-running command; teardown kills it and what it started, by their PIDs. */
 export function background(t: Test, script: string): ChildProcess {
   const [cmd, ...rest] = clean(['/bin/sh', '-c', `exec ${script}`]);
   const child = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => {
+    for (const pid of descendants(child.pid!).reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    child.stdout?.destroy();
+    child.stderr?.destroy();
   });
   return child;
 }
