@@ -190,3 +190,14 @@ t.test('--help, --version, --dry-run', async (t) => {
   t.match(dry.stdout, /poll\(pidfd of \d+\): still running\nsetns\(pidfd of \d+, /);
   t.match(dry.stdout, /fchdir\(fd#1 .*\)\nchroot\("\."\)\nfchdir\(fd#2/);
 });
+
+t.test('a stopped child stops the waiting parent; continuing the parent continues the child', async (t) => {
+  const tg = await target(t);
+  const child = background(t, `tsnsenter -t ${tg.pid} -p sh -c 'kill -STOP $$; echo resumed'`);
+  const state = (pid: number) => /^State:\s+(\w)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+  await until(() => state(child.pid!) === 'T');
+  process.kill(child.pid!, 'SIGCONT');
+  t.equal(await firstLine(child), 'resumed');
+  const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.equal(status, 0);
+});

@@ -204,22 +204,29 @@ int step_pdeathsig(struct ctx *c, char **w, int n)
 	return 0;
 }
 
+/* execvp FILE with the K words as argv; if that fails, say why and exit
+ * 127 (not found) or 126 (found, not runnable), as the shell does */
+static void exec_or_exit(const char *file, char **words, long k) __attribute__((noreturn));
+static void exec_or_exit(const char *file, char **words, long k)
+{
+	char *argv[k + 1];
+	memcpy(argv, words, sizeof(char *) * (size_t)k);
+	argv[k] = NULL;
+	execvp(file, argv);
+	int err = errno;
+	say("failed to execute ", file, ": ", strerror(err));
+	_exit(err == ENOENT ? 127 : 126);
+}
+
 /* run K ARGV...: run a program to completion; its failure status is ours */
 int step_run(struct ctx *c, char **w, int n)
 {
 	(void)c; (void)n;
-	long k = num(w[0]);
-	char *argv[k + 1];
-	memcpy(argv, &w[1], sizeof(char *) * (size_t)k);
-	argv[k] = NULL;
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		say("failed to execute ", argv[0], ": ", strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
-	}
+	if (pid == 0)
+		exec_or_exit(w[1], &w[1], num(w[0]));
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
@@ -229,16 +236,9 @@ int step_run(struct ctx *c, char **w, int n)
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
 }
 
-/* exec FILE K ARGV...: FILE is looked up in PATH; 127 if not found, 126 if not runnable */
+/* exec FILE K ARGV...: FILE is looked up in PATH */
 int step_exec(struct ctx *c, char **w, int n)
 {
 	(void)c; (void)n;
-	long k = num(w[1]);
-	char *argv[k + 1];
-	memcpy(argv, &w[2], sizeof(char *) * (size_t)k);
-	argv[k] = NULL;
-	execvp(w[0], argv);
-	int err = errno;
-	say("failed to execute ", w[0], ": ", strerror(err));
-	_exit(err == ENOENT ? 127 : 126);
+	exec_or_exit(w[0], &w[2], num(w[1]));
 }
