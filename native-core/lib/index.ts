@@ -1,7 +1,10 @@
 // The typed API over the native core, shared by every ts* tool.
+export * from './cgroup-limits';
+export * from './cgroups';
 export * from './checks';
 export * from './errors';
 export * from './fds';
+export * from './filesteps';
 export * from './getopt';
 export * from './kernel';
 export * from './plan';

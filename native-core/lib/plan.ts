@@ -19,7 +19,14 @@ export type Step = { ignore?: Ignore } & (
   | { op: 'sethostname'; name: string }
   | { op: 'setdomainname'; name: string }
   | { op: 'open'; path: string; slot: number; flags: number }
-  | { op: 'write'; path: string; data: string }
+  | { op: 'write'; path: string; data: string; /** Node runner only: what undoes it */ undo?: string }
+  /** Node runner only (filesteps.ts): cgroup directories and files */
+  | { op: 'mkdir'; path: string; mode: number }
+  | { op: 'rmdir'; path: string }
+  | { op: 'chown'; path: string; uid: number; gid: number; /** each file in the directory `path` instead */ eachFile?: boolean }
+  | { op: 'chmod'; path: string; mode: number; eachFile?: boolean }
+  /** Node runner only: every process in a cgroup killed, and gone */
+  | { op: 'kill-cgroup'; dir: string; via: 'cgroup.kill' | 'signals' }
   | { op: 'mount'; source: string | null; target: string; fstype: string | null; flags: number; data: string | null }
   | { op: 'umount'; target: string; flags: number }
   | { op: 'chroot'; path: string }
@@ -57,6 +64,13 @@ export function describe(s: Step): string {
     case 'setdomainname': return `setdomainname(${q(s.name)})`;
     case 'open': return `open(${q(s.path)}, ${openNames(s.flags)}|O_CLOEXEC) as fd#${s.slot}`;
     case 'write': return `write(${q(s.path)}, ${q(s.data)})`;
+    case 'mkdir': return `mkdir(${q(s.path)}, 0${s.mode.toString(8)})`;
+    case 'rmdir': return `rmdir(${q(s.path)})`;
+    case 'chown': return `chown(${s.eachFile ? `each file in ${q(s.path)}` : q(s.path)}, ${s.uid}, ${s.gid})`;
+    case 'chmod': return `chmod(${s.eachFile ? `each file in ${q(s.path)}` : q(s.path)}, 0${s.mode.toString(8)})`;
+    case 'kill-cgroup': return s.via === 'cgroup.kill'
+      ? `write(${q(s.dir + '/cgroup.kill')}, "1"), then wait until ${q(s.dir + '/cgroup.procs')} is empty`
+      : `kill(each pid in ${q(s.dir + '/cgroup.procs')}, SIGKILL) until it is empty`;
     case 'mount': return `mount(${q(s.source)}, ${q(s.target)}, ${q(s.fstype)}, ${mountNames(s.flags)}, ${q(s.data)})`;
     case 'umount': return `umount2(${q(s.target)}, ${s.flags})`;
     case 'chroot': return `chroot(${q(s.path)})`;
@@ -93,6 +107,8 @@ function args(s: Step): string[] {
     case 'sethostname': case 'setdomainname': return [s.name];
     case 'open': return [s.path, String(s.slot), String(s.flags)];
     case 'write': return [s.path, s.data];
+    case 'mkdir': case 'rmdir': case 'chown': case 'chmod': case 'kill-cgroup':
+      throw new Error(`${s.op} is done in Node, not by tscore-exec`);
     case 'mount': return [s.source ?? '', s.target, s.fstype ?? '', String(s.flags), s.data ?? ''];
     case 'umount': return [s.target, String(s.flags)];
     case 'chroot': case 'chdir': return [s.path];

@@ -2,14 +2,16 @@
 // tscore-exec. All refusals end here as one line on stderr, never a stack.
 import { ToolError, UsageError } from './errors';
 import { inheritedFds } from './fds';
+import { runFileSteps, type Explain, type FileStep } from './filesteps';
 import { addon, executorPath } from './native';
 import { encode, type Step } from './plan';
 
 export type Outcome =
   /** text for stdout (--help, --version, --dry-run); exit 0 */
   | { print: string }
-  /** run these steps in tscore-exec (the last one execs the program) */
-  | { steps: Step[]; env: string[] };
+  /** file work done in Node first (undone if it fails), then, if there are
+   * steps, tscore-exec runs them (the last one execs the program) */
+  | { files?: FileStep[]; explain?: Explain; steps: Step[]; env: string[] };
 
 export interface Tool {
   name: string;
@@ -45,7 +47,8 @@ export function main(tool: Tool, argv: string[] = process.argv.slice(2)): void {
       process.stdout.write(outcome.print);
       return;
     }
-    handover(tool.name, outcome.steps, outcome.env);
+    if (outcome.files) runFileSteps(outcome.files, outcome.explain);
+    if (outcome.steps.length) handover(tool.name, outcome.steps, outcome.env);
   } catch (e) {
     process.exitCode = report(tool.name, e);
   }

@@ -1,0 +1,135 @@
+// Portable limits → the knobs that carry them on cgroup v1 and on v2, with
+// runc's conversions (OCI runtime spec semantics).
+import fs = require('fs');
+import { ToolError } from './errors';
+
+export type Size = bigint | 'max';
+
+export interface DeviceRate {
+  device: string; // "MAJ:MIN"
+  rate: bigint;
+}
+
+export interface Limits {
+  memory?: Size;
+  /** memory + swap, as docker's --memory-swap and v1's memsw */
+  memorySwap?: Size;
+  cpus?: number;
+  cpuWeight?: number;
+  cpuShares?: number;
+  pids?: number | 'max';
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  deviceReadBps: DeviceRate[];
+  deviceWriteBps: DeviceRate[];
+}
+
+export interface Knob {
+  controller: string;
+  file: string;
+  value: string;
+  /** the option it comes from, for messages */
+  option: string;
+}
+
+const UNITS: Record<string, bigint> = { '': 1n, k: 1024n, m: 1024n ** 2n, g: 1024n ** 3n, t: 1024n ** 4n };
+
+/** A size as the kernel's memparse reads it (K, M, G, T: powers of 1024); "max" or -1: no limit. */
+export function parseSize(text: string, option: string): Size {
+  if (text === 'max' || text === '-1') return 'max';
+  const m = /^(\d+)([kmgt]?)b?$/i.exec(text);
+  if (!m) throw new ToolError(`${option}: bad size '${text}' (a number of bytes, with K, M, G or T, or max)`);
+  return BigInt(m[1]) * UNITS[m[2].toLowerCase()];
+}
+
+export function parseCount(text: string, option: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
+    throw new ToolError(`${option}: bad number '${text}' (a whole number from ${min} to ${max})`);
+  return Number(text);
+}
+
+/** "/dev/sda:10M" or "8:0:10M" */
+export function parseDeviceRate(text: string, option: string): DeviceRate {
+  const at = text.lastIndexOf(':');
+  const dev = text.slice(0, at);
+  const rate = parseSize(text.slice(at + 1), option);
+  if (at <= 0 || rate === 'max') throw new ToolError(`${option}: bad value '${text}' (expected <device>:<rate>)`);
+  if (/^\d+:\d+$/.test(dev)) return { device: dev, rate };
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dev);
+  } catch {
+    throw new ToolError(`${option}: no such device '${dev}'`);
+  }
+  if (!st.isBlockDevice()) throw new ToolError(`${option}: '${dev}' is not a block device`);
+  const major = (st.rdev >> 8) & 0xfff;
+  const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
+  return { device: `${major}:${minor}`, rate };
+}
+
+/** cpu.shares (v1, 2..262144) → cpu.weight (v2, 1..10000), as runc and crun convert. */
+export function sharesToWeight(shares: number): number {
+  if (shares <= 2) return 1;
+  if (shares >= 262144) return 10000;
+  const l = Math.log2(shares);
+  return Math.ceil(10 ** ((l * l + 125 * l) / 612 - 7 / 34));
+}
+
+/** The inverse of sharesToWeight, for a weight on a v1 host. */
+export function weightToShares(weight: number): number {
+  const l = (-125 + Math.sqrt(125 * 125 + 4 * 612 * (Math.log10(weight) + 7 / 34))) / 2;
+  return Math.min(262144, Math.max(2, Math.round(2 ** l)));
+}
+
+const PERIOD = 100000;
+
+/** The knob writes that set these limits on a cgroup of this version, in order. */
+export function knobs(l: Limits, version: 1 | 2): Knob[] {
+  const out: Knob[] = [];
+  const k = (controller: string, file: string, value: string | number | bigint, option: string) =>
+    out.push({ controller, file, value: String(value), option });
+  const v1size = (s: Size) => (s === 'max' ? '-1' : s);
+  if (l.memory !== undefined)
+    k('memory', version === 1 ? 'memory.limit_in_bytes' : 'memory.max', version === 1 ? v1size(l.memory) : l.memory, '--memory');
+  if (l.memorySwap !== undefined) {
+    if (version === 1) {
+      k('memory', 'memory.memsw.limit_in_bytes', v1size(l.memorySwap), '--memory-swap');
+    } else {
+      // v2 limits swap alone: memory+swap minus memory
+      const swap = l.memorySwap === 'max' || l.memory === undefined || l.memory === 'max' ? 'max' : l.memorySwap - l.memory;
+      k('memory', 'memory.swap.max', swap, '--memory-swap');
+    }
+  }
+  if (l.cpus !== undefined) {
+    const quota = Math.round(l.cpus * PERIOD);
+    if (version === 1) {
+      k('cpu', 'cpu.cfs_period_us', PERIOD, '--cpus');
+      k('cpu', 'cpu.cfs_quota_us', quota, '--cpus');
+    } else {
+      k('cpu', 'cpu.max', `${quota} ${PERIOD}`, '--cpus');
+    }
+  }
+  if (l.cpuShares !== undefined)
+    k('cpu', version === 1 ? 'cpu.shares' : 'cpu.weight', version === 1 ? l.cpuShares : sharesToWeight(l.cpuShares), '--cpu-shares');
+  if (l.cpuWeight !== undefined)
+    k('cpu', version === 1 ? 'cpu.shares' : 'cpu.weight', version === 1 ? weightToShares(l.cpuWeight) : l.cpuWeight, '--cpu-weight');
+  if (l.pids !== undefined) k('pids', 'pids.max', l.pids, '--pids');
+  if (l.cpusetCpus !== undefined) k('cpuset', 'cpuset.cpus', l.cpusetCpus, '--cpuset-cpus');
+  if (l.cpusetMems !== undefined) k('cpuset', 'cpuset.mems', l.cpusetMems, '--cpuset-mems');
+  for (const [list, dir] of [[l.deviceReadBps, 'read'], [l.deviceWriteBps, 'write']] as const) {
+    for (const d of list) {
+      if (version === 1) k('blkio', `blkio.throttle.${dir}_bps_device`, `${d.device} ${d.rate}`, `--device-${dir}-bps`);
+      else k('io', 'io.max', `${d.device} ${dir === 'read' ? 'r' : 'w'}bps=${d.rate}`, `--device-${dir}-bps`);
+    }
+  }
+  return out;
+}
+
+/** Validate limits that depend on each other. */
+export function checkLimits(l: Limits): void {
+  if (l.memorySwap !== undefined && l.memorySwap !== 'max') {
+    if (l.memory === undefined) throw new ToolError('--memory-swap needs --memory (it is memory plus swap)');
+    if (l.memory === 'max' || l.memorySwap < l.memory) throw new ToolError('--memory-swap must be at least --memory');
+  }
+  if (l.cpuShares !== undefined && l.cpuWeight !== undefined) throw new ToolError('--cpu-shares and --cpu-weight are mutually exclusive');
+}

@@ -1,0 +1,132 @@
+// The host's cgroup hierarchies, read from the mount table and checked by
+// filesystem magic, and `-g controllers:path` specs resolved to directories.
+// Shared by tscgcreate, tscgdelete and tscgexec; reads only.
+import fs = require('fs');
+import path = require('path');
+import { ToolError } from './errors';
+
+const CGROUP_SUPER_MAGIC = 0x27e0eb;
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+export type CgroupMode = 'legacy' | 'hybrid' | 'unified';
+
+export interface Hierarchy {
+  version: 1 | 2;
+  /** where it is mounted (its root as we see it) */
+  mount: string;
+  /** v1: the controllers bound to it ("name=systemd" for a named one); v2: those it offers */
+  controllers: string[];
+}
+
+export interface Cgroups {
+  mode: CgroupMode;
+  hierarchies: Hierarchy[];
+}
+
+const unescape = (s: string) => s.replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+
+/** The hierarchies mounted in our mount namespace (each one once, at its root). */
+export function readCgroups(mountinfo = '/proc/self/mountinfo'): Cgroups {
+  const hierarchies: Hierarchy[] = [];
+  const seen = new Set<string>();
+  for (const line of fs.readFileSync(mountinfo, 'utf8').split('\n')) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (dash < 0) continue;
+    const [fstype, , superOptions] = f.slice(dash + 1);
+    if ((fstype !== 'cgroup' && fstype !== 'cgroup2') || f[3] !== '/') continue;
+    const mount = unescape(f[4]);
+    const magic = fs.statfsSync(mount).type;
+    if (magic !== (fstype === 'cgroup' ? CGROUP_SUPER_MAGIC : CGROUP2_SUPER_MAGIC)) continue;
+    const key = `${f[2]}`; // the device: one hierarchy however often it is mounted
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (fstype === 'cgroup') {
+      const known = /^(cpu|cpuacct|cpuset|memory|devices|freezer|net_cls|net_prio|blkio|perf_event|hugetlb|pids|rdma|misc|name=.*)$/;
+      hierarchies.push({ version: 1, mount, controllers: superOptions.split(',').filter((o) => known.test(o)) });
+    } else {
+      const offered = fs.readFileSync(path.join(mount, 'cgroup.controllers'), 'utf8').trim();
+      hierarchies.push({ version: 2, mount, controllers: offered ? offered.split(' ') : [] });
+    }
+  }
+  const v1 = hierarchies.some((h) => h.version === 1);
+  const v2 = hierarchies.some((h) => h.version === 2);
+  if (!v1 && !v2) throw new ToolError('no cgroup hierarchy is mounted');
+  return { mode: v1 && v2 ? 'hybrid' : v2 ? 'unified' : 'legacy', hierarchies };
+}
+
+/** One directory a spec names: a cgroup in one hierarchy, for these controllers. */
+export interface CgroupDir {
+  hierarchy: Hierarchy;
+  /** the path as the user gave it, normalised: "/a/b" */
+  path: string;
+  dir: string;
+  controllers: string[];
+}
+
+export interface CgroupSpec {
+  controllers: string[];
+  path: string;
+}
+
+/** "memory,pids:a/b" → controllers and a normalised path; refuses escapes. */
+export function parseSpec(text: string): CgroupSpec {
+  const colon = text.indexOf(':');
+  if (colon < 0) throw new ToolError(`bad cgroup '${text}': expected <controllers>:<path>`);
+  const controllers = text.slice(0, colon).split(',');
+  const rel = text.slice(colon + 1);
+  if (controllers.some((c) => c === '')) throw new ToolError(`bad cgroup '${text}': empty controller name`);
+  if (rel === '') throw new ToolError(`bad cgroup '${text}': no path`);
+  const parts = rel.replace(/^\/+/, '').split('/');
+  if (rel !== '/' && parts.some((p) => p === '' || p === '.' || p === '..'))
+    throw new ToolError(`bad cgroup path '${rel}': no empty, '.' or '..' components`);
+  return { controllers, path: rel === '/' ? '/' : '/' + parts.join('/') };
+}
+
+/** The directories a spec names, one a hierarchy. `*` is every hierarchy but
+ * (as libcgroup) the v2 one of a hybrid host. */
+export function resolveSpec(cg: Cgroups, spec: CgroupSpec): CgroupDir[] {
+  const dirs = new Map<Hierarchy, CgroupDir>();
+  const take = (h: Hierarchy, ctrl: string) => {
+    const d = dirs.get(h) ?? { hierarchy: h, path: spec.path, dir: path.join(h.mount, spec.path), controllers: [] };
+    if (!d.controllers.includes(ctrl)) d.controllers.push(ctrl);
+    dirs.set(h, d);
+  };
+  for (const ctrl of spec.controllers) {
+    if (ctrl === '*') {
+      for (const h of cg.hierarchies) {
+        if (cg.mode === 'hybrid' && h.version === 2) continue;
+        take(h, h.controllers[0] ?? '');
+      }
+      continue;
+    }
+    // a v1 hierarchy binding it, else the v2 one offering it
+    const h = cg.hierarchies.find((x) => x.version === 1 && x.controllers.includes(ctrl))
+      ?? cg.hierarchies.find((x) => x.version === 2 && (x.controllers.includes(ctrl) || ctrl === 'unified'));
+    if (!h) {
+      const v2 = cg.hierarchies.find((x) => x.version === 2);
+      const why = v2 && cg.mode !== 'legacy' ? ' (not bound to a v1 hierarchy nor offered by cgroup v2)' : '';
+      throw new ToolError(`controller '${ctrl}' is not mounted${why}`);
+    }
+    take(h, ctrl);
+  }
+  return [...dirs.values()];
+}
+
+/** The cgroup of a process in a hierarchy, from /proc/PID/cgroup. */
+export function cgroupOf(h: Hierarchy, pid: number | 'self' = 'self'): string {
+  for (const line of fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
+    const [id, ctrls, p] = [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1, line.lastIndexOf(':')), line.slice(line.lastIndexOf(':') + 1)];
+    if (h.version === 2 ? id === '0' && ctrls === '' : ctrls.split(',').some((c) => h.controllers.includes(c))) return p;
+  }
+  return '/';
+}
+
+/** The PIDs in a cgroup directory (its own, not its children's). */
+export function members(dir: string): number[] {
+  try {
+    return fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,72 @@
+// tscgexec (libcgroup cgexec): move this very process into cgroups, then
+// become the program. The moves are writes to cgroup.procs made by
+// tscore-exec just before its exec, so the PID is kept and no Node remains.
+import fs = require('fs');
+import path = require('path');
+import {
+  envList, getopt, parseSpec, print, program, readCgroups, resolveSpec, ToolError, UsageError,
+  type CgroupDir, type Option, type Outcome, type Step, type Tool,
+} from 'tscontainer-core';
+
+const OPTIONS: Option[] = [
+  { key: 'g', short: 'g', arg: 'required' },
+  { key: 'sticky', long: 'sticky', arg: 'none' },
+  { key: 'dry-run', long: 'dry-run', arg: 'none' },
+  { key: 'help', short: 'h', long: 'help', arg: 'none' },
+  { key: 'version', short: 'V', long: 'version', arg: 'none' },
+];
+
+export const USAGE = `
+Usage:
+ tscgexec [-g <controllers>:<path>]... [--sticky] <program> [<argument>...]
+
+Run a program in the given cgroups: this process joins them (all its
+threads: cgroup.procs), then becomes the program, with the same PID.
+
+Options:
+ -g <controllers>:<path>   a cgroup: comma-separated controllers (* for all)
+                             and a path relative to each hierarchy's root;
+                             repeatable
+     --sticky              accepted for libcgroup compatibility; a no-op, as
+                             there is no rules daemon to keep away
+     --dry-run             print the system calls, in order, and change nothing
+ -h, --help                display this help
+ -V, --version             display version
+`;
+
+/** The cgroups to join, each checked to exist and to be joinable. */
+export function joinable(specs: string[]): CgroupDir[] {
+  const cg = readCgroups();
+  const dirs = specs.flatMap((s) => resolveSpec(cg, parseSpec(s)));
+  for (const d of dirs) {
+    const name = `${d.controllers.join(',')}:${d.path}`;
+    if (!fs.existsSync(path.join(d.dir, 'cgroup.procs'))) throw new ToolError(`cgroup ${name} does not exist`);
+    if (d.hierarchy.version === 2 && d.path !== '/') {
+      const enabled = fs.readFileSync(path.join(d.dir, 'cgroup.subtree_control'), 'utf8').trim();
+      if (enabled)
+        throw new ToolError(`cannot join ${name}: it has controllers enabled for its children (${enabled}), and cgroup v2 puts processes only in leaves`);
+    }
+  }
+  return dirs;
+}
+
+export const tscgexec: Tool = {
+  name: 'tscgexec',
+  plan(argv: string[]): Outcome {
+    const { options, operands } = getopt(argv, OPTIONS);
+    const specs: string[] = [];
+    for (const { key, value } of options) {
+      if (key === 'help') return { print: USAGE };
+      if (key === 'version') return { print: `tscgexec from ts-container-tools ${require('../package.json').version}\n` };
+      if (key === 'g') specs.push(value!);
+    }
+    if (operands.length === 0) throw new UsageError('no program given');
+    if (specs.length === 0) throw new UsageError('no cgroup given (-g <controllers>:<path>)');
+    const self = String(process.pid);
+    const steps: Step[] = joinable(specs).map((d) => ({ op: 'write', path: path.join(d.dir, 'cgroup.procs'), data: self }));
+    const p = program(operands, process.env, process.getuid!());
+    steps.push({ op: 'exec', file: p.file, argv: p.argv });
+    if (options.some((o) => o.key === 'dry-run')) return { print: print(steps).join('\n') + '\n' };
+    return { steps, env: envList(process.env) };
+  },
+};
