@@ -160,22 +160,27 @@ export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } 
     }
   }
 
-  // limits and raw knobs, each in the cgroup of the hierarchy that has its controller
+  // limits and raw knobs, each in the cgroup of the hierarchy that has its
+  // controller, in that hierarchy's version's terms
+  const findDir = (controller: string): CgroupDir | undefined => [...dirs.values()].find((x) => x.hierarchy.version === 1
+    ? x.hierarchy.controllers.includes(controller)
+    : x.controllers.includes(controller) || (controller === 'cgroup' && x.controllers.length > 0));
   const dirFor = (controller: string, what: string): CgroupDir => {
-    const d = [...dirs.values()].find((x) => x.hierarchy.version === 1
-      ? x.hierarchy.controllers.includes(controller)
-      : x.controllers.includes(controller) || (controller === 'cgroup' && x.controllers.length > 0));
+    const d = findDir(controller);
     if (!d) throw new ToolError(`${what} needs a -g with the ${controller} controller`);
     return d;
   };
+  const placed = new Set<string>();
   for (const v of [1, 2] as const) {
     for (const k of knobs(o.limits, v)) {
-      // the version is the one of the hierarchy that has the controller
-      const controller = v === 1 && k.controller === 'io' ? 'blkio' : k.controller;
-      const d = dirFor(controller, k.option);
-      if (d.hierarchy.version !== v) continue;
+      const d = findDir(k.controller);
+      if (!d || d.hierarchy.version !== v) continue;
       steps.push({ op: 'write', path: path.join(d.dir, k.file), data: k.value });
+      placed.add(k.option);
     }
+  }
+  for (const k of knobs(o.limits, 1)) {
+    if (!placed.has(k.option)) dirFor(k.controller, k.option);
   }
   for (const { name, value } of o.raw) {
     const d = dirFor(name.slice(0, name.indexOf('.')), `-r ${name}`);
@@ -198,8 +203,10 @@ export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } 
       const holder = path.dirname(step.path);
       return `cannot enable ${step.data.slice(1)} for the children of ${holder}: it holds processes (${members(holder).length}), and cgroup v2 allows controllers only below cgroups without processes`;
     }
-    if (step.op === 'write' && code === 'ENOENT') return `no knob ${path.basename(step.path)} in ${path.dirname(step.path)}`;
-    if (step.op === 'write' && code === 'EINVAL') return `${path.basename(step.path)}: the kernel refused the value '${step.data}' (Invalid argument)`;
+    // cgroupfs answers EACCES for a file it does not have
+    if (step.op === 'write' && (code === 'ENOENT' || code === 'EACCES') && !fs.existsSync(step.path)) return `no knob ${path.basename(step.path)} in ${path.dirname(step.path)}`;
+    const refused: Record<string, string> = { EINVAL: 'Invalid argument', ERANGE: 'Numerical result out of range' };
+    if (step.op === 'write' && refused[code]) return `${path.basename(step.path)}: the kernel refused the value '${step.data}' (${refused[code]})`;
     return undefined;
   };
   return { files: steps, explain };

@@ -1,0 +1,130 @@
+// tscgcreate on this v1/hybrid host: every portable limit read back from the
+// kernel's files, ownership, modes, idempotence, rollback, refusals.
+import t from 'tap';
+import fs = require('fs');
+import path = require('path');
+import { tool } from '../lib/run';
+import { cgroupBase, exists, knob, V1 } from '../lib/cgroups';
+
+t.test('every portable limit lands in its v1 knob', async (t) => {
+  const x = `${cgroupBase(t)}/x`;
+  const r = tool('tscgcreate', ['-g', `memory,pids,cpu,cpuset,blkio:${x}`, '--memory', '64M', '--memory-swap', '96m',
+    '--cpus', '1.5', '--cpu-shares', '512', '--pids', '42', '--cpuset-cpus', '0', '--cpuset-mems', '0',
+    '--device-read-bps', '/dev/vda:1M', '--device-write-bps', '254:0:2048']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(knob('memory', x, 'memory.limit_in_bytes'), String(64 * 1024 * 1024));
+  t.equal(knob('memory', x, 'memory.memsw.limit_in_bytes'), String(96 * 1024 * 1024));
+  t.equal(knob('cpu', x, 'cpu.cfs_quota_us'), '150000');
+  t.equal(knob('cpu', x, 'cpu.cfs_period_us'), '100000');
+  t.equal(knob('cpu', x, 'cpu.shares'), '512');
+  t.equal(knob('pids', x, 'pids.max'), '42');
+  t.equal(knob('cpuset', x, 'cpuset.cpus'), '0');
+  t.equal(knob('cpuset', x, 'cpuset.mems'), '0');
+  t.equal(knob('blkio', x, 'blkio.throttle.read_bps_device'), '254:0 1048576');
+  t.equal(knob('blkio', x, 'blkio.throttle.write_bps_device'), '254:0 2048');
+});
+
+t.test('--cpu-weight becomes cpu.shares on v1 (runc\'s conversion, inverted)', async (t) => {
+  const x = `${cgroupBase(t)}/w`;
+  t.equal(tool('tscgcreate', ['-g', `cpu:${x}`, '--cpu-weight', '100']).status, 0);
+  t.equal(knob('cpu', x, 'cpu.shares'), '1024');
+  t.equal(tool('tscgcreate', ['-g', `cpu:${x}`, '--cpu-weight', '10000']).status, 0);
+  t.equal(knob('cpu', x, 'cpu.shares'), '262144');
+});
+
+t.test('a new cpuset cgroup gets its parent\'s CPUs and memory nodes, so it can take processes', async (t) => {
+  const x = `${cgroupBase(t)}/c`;
+  t.equal(tool('tscgcreate', ['-g', `cpuset:${x}`]).status, 0);
+  t.equal(knob('cpuset', x, 'cpuset.cpus'), fs.readFileSync(`${V1}/cpuset/cpuset.cpus`, 'utf8').trim());
+  t.equal(tool('tscgexec', ['-g', `cpuset:${x}`, 'true']).status, 0);
+});
+
+t.test('-r/--set writes a raw knob as given; -r without = is refused', async (t) => {
+  const x = `${cgroupBase(t)}/r`;
+  const r = tool('tscgcreate', ['-g', `memory:${x}`, '-r', 'memory.soft_limit_in_bytes=16M', '--set', 'memory.swappiness=10']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(knob('memory', x, 'memory.soft_limit_in_bytes'), String(16 * 1024 * 1024));
+  t.equal(knob('memory', x, 'memory.swappiness'), '10');
+  const bad = tool('tscgcreate', ['-g', `memory:${x}`, '-r', 'memory.limit_in_bytes']);
+  t.equal(bad.status, 1);
+  t.equal(bad.stderr, "tscgcreate: -r: expected <controller>.<knob>=<value>, not 'memory.limit_in_bytes'\n");
+});
+
+t.test('creating an existing cgroup is not an error; its limits are set again', async (t) => {
+  const x = `${cgroupBase(t)}/i`;
+  t.equal(tool('tscgcreate', ['-g', `memory,pids:${x}`, '--pids', '10']).status, 0);
+  t.equal(tool('tscgcreate', ['-g', `memory,pids:${x}`, '--pids', '20']).status, 0);
+  t.equal(knob('pids', x, 'pids.max'), '20');
+});
+
+t.test('-a, -t and modes: names and numbers', async (t) => {
+  const x = `${cgroupBase(t)}/o`;
+  const r = tool('tscgcreate', ['-g', `memory:${x}`, '-a', 'daemon:daemon', '-t', '65534:nogroup', '-d', '750', '-f', '640', '-s', '0660']);
+  t.equal(r.status, 0, r.stderr);
+  const dir = path.join(V1, 'memory', x);
+  const st = (f: string) => fs.statSync(path.join(dir, f));
+  t.equal(st('').mode & 0o7777, 0o750);
+  t.equal(st('').uid, 1);
+  t.equal(st('cgroup.procs').uid, 1, '-a chowns the files');
+  t.equal(st('memory.limit_in_bytes').mode & 0o777, 0o640, '-f');
+  t.equal(st('tasks').uid, 65534, '-t owns the tasks file');
+  t.equal(st('tasks').gid, 65534);
+  t.equal(st('tasks').mode & 0o777, 0o660, '-s');
+});
+
+t.test('rollback: when a later step fails, what this call created is removed', async (t) => {
+  const base = cgroupBase(t);
+  const r = tool('tscgcreate', ['-g', `memory,pids:${base}/a/b`, '--pids', '5', '-r', 'memory.nosuch=1']);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^tscgcreate: no knob memory\.nosuch in \S+\/a\/b\n$/);
+  for (const h of ['memory', 'pids']) t.notOk(exists(h, base), `nothing left in ${h}`);
+  const inval = tool('tscgcreate', ['-g', `cpuset:${base}/c`, '--cpuset-cpus', '63']);
+  t.equal(inval.status, 1);
+  t.match(inval.stderr, /cpuset\.cpus: the kernel refused the value '63'/);
+  t.notOk(exists('cpuset', base));
+});
+
+t.test('--dry-run prints the directories and values, and creates nothing', async (t) => {
+  const base = cgroupBase(t);
+  const r = tool('tscgcreate', ['--dry-run', '-g', `memory,pids:${base}/d`, '--memory', '32M', '--pids', '8']);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, new RegExp(`mkdir\\("${V1}/memory${base}", 0755\\)`));
+  t.match(r.stdout, /write\(".*\/memory.limit_in_bytes", "33554432"\)/);
+  t.match(r.stdout, /write\(".*\/pids.max", "8"\)/);
+  t.notOk(exists('memory', base));
+});
+
+t.test('a trailing program runs after the cgroups are made (chain-loading)', async (t) => {
+  const x = `${cgroupBase(t)}/p`;
+  const r = tool('tscgcreate', ['-g', `pids:${x}`, '--pids', '3', 'cat', `${V1}/pids${x}/pids.max`]);
+  t.equal(r.stdout.trim(), '3');
+});
+
+const refusals: [string[], RegExp][] = [
+  [['-g', 'memory'], /^bad cgroup 'memory': expected <controllers>:<path>$/],
+  [['-g', 'memory:'], /^bad cgroup 'memory:': no path$/],
+  [['-g', 'memory:a/../b'], /^bad cgroup path 'a\/..\/b': no empty, '\.' or '\.\.' components$/],
+  [['-g', 'memory:a//b'], /^bad cgroup path/],
+  [['-g', 'nosuch:x'], /^controller 'nosuch' is not mounted/],
+  [['-g', 'memory:BASE/x', '--memory', '12Q'], /^--memory: bad size '12Q'/],
+  [['-g', 'memory:BASE/x', '--memory-swap', '1G'], /^--memory-swap needs --memory/],
+  [['-g', 'memory:BASE/x', '--memory', '2G', '--memory-swap', '1G'], /^--memory-swap must be at least --memory$/],
+  [['-g', 'pids:BASE/x', '--pids', '-1'], /^--pids: bad number '-1'/],
+  [['-g', 'cpu:BASE/x', '--cpus', 'two'], /^--cpus: bad number of CPUs 'two'$/],
+  [['-g', 'cpu:BASE/x', '--cpu-weight', '0'], /^--cpu-weight: bad number '0'/],
+  [['-g', 'memory:BASE/x', '-a', 'nosuchuser:root'], /^failed to parse user: 'nosuchuser'$/],
+  [['-g', 'memory:BASE/x', '-d', '7777777'], /^-d: bad mode '7777777'/],
+  [['-g', 'memory:BASE/x', '--pids', '5'], /^--pids needs a -g with the pids controller$/],
+  [['-g', 'blkio:BASE/x', '--device-read-bps', '/etc/passwd:1M'], /is not a block device$/],
+  [[], /^no cgroup given/],
+];
+for (const [args, message] of refusals) {
+  t.test(`refuses ${args.join(' ')}`, async (t) => {
+    const base = cgroupBase(t);
+    const r = tool('tscgcreate', args.map((a) => a.replace('BASE', base)));
+    t.equal(r.status, 1);
+    t.match(r.stderr.replace(/^tscgcreate: /, '').replace(/ \(try 'tscgcreate --help'\)\n$/, '\n').trimEnd(), message);
+    t.equal(r.stderr.split('\n').length, 2, 'one line');
+    for (const h of ['memory', 'pids', 'cpu', 'blkio']) t.notOk(exists(h, base), `nothing made in ${h}`);
+  });
+}
