@@ -1,0 +1,90 @@
+// tscgexec and tscgdelete on this v1/hybrid host, and limits the kernel enforces.
+import t from 'tap';
+import fs = require('fs');
+import { background, sh, tool, until } from '../lib/run';
+import { cgroupBase, exists, knob } from '../lib/cgroups';
+
+t.test('--memory 32M: a 100 MB allocation under tscgexec is OOM-killed (137), and counted', async (t) => {
+  const x = `${cgroupBase(t)}/oom`;
+  t.equal(tool('tscgcreate', ['-g', `memory:${x}`, '--memory', '32M']).status, 0);
+  const r = tool('tscgexec', ['-g', `memory:${x}`, 'python3', '-c', 'b = bytearray(100 * 1024 * 1024); b[::4096] = b"x" * len(b[::4096])']);
+  t.equal(r.status, null, 'killed');
+  t.equal(r.signal, 'SIGKILL');
+  const viaShell = sh(`tscgexec -g memory:${x} python3 -c 'b = bytearray(100 * 1024 * 1024)'; echo "status $?"`);
+  t.match(viaShell.stdout, 'status 137');
+  t.match(knob('memory', x, 'memory.oom_control'), /^oom_kill [1-9]\d*$/m);
+});
+
+t.test('--pids 5: a fork bomb cannot pass 5', async (t) => {
+  const x = `${cgroupBase(t)}/pids`;
+  t.equal(tool('tscgcreate', ['-g', `pids:${x}`, '--pids', '5']).status, 0);
+  const r = tool('tscgexec', ['-g', `pids:${x}`, 'sh', '-c', `n=0; for i in $(seq 20); do sleep 2 & n=$((n+1)); done 2>/dev/null; cat /sys/fs/cgroup/pids${x}/pids.current; kill $(jobs -p) 2>/dev/null; true`]);
+  t.ok(Number(r.stdout.trim()) <= 5, `pids.current ${r.stdout.trim()} ≤ 5`);
+  t.match(knob('pids', x, 'pids.events'), /^max [1-9]\d*$/, 'forks were refused');
+});
+
+t.test('tscgexec joins every named hierarchy and keeps its PID; no Node left', async (t) => {
+  const x = `${cgroupBase(t)}/e`;
+  t.equal(tool('tscgcreate', ['-g', `memory,pids,cpu:${x}`]).status, 0);
+  const out = `/tmp/tsns-test-${process.pid}-cgexec`;
+  t.teardown(() => fs.rmSync(out, { force: true }));
+  const r = sh(`tscgexec -g memory,pids:${x} -g cpu:${x} sh -c 'echo $$; cat /proc/self/cgroup' > ${out} & echo $!; wait`);
+  const [inner, ...rest] = fs.readFileSync(out, 'utf8').trim().split('\n');
+  t.equal(r.stdout.trim(), inner, 'the same PID');
+  for (const c of ['memory', 'pids', 'cpu']) t.ok(rest.some((l) => l.endsWith(`:${x}`) && l.split(':')[1].split(',').includes(c)), `in ${c}:${x}`);
+  t.ok(rest.some((l) => l === '5:devices:/'), 'other hierarchies untouched');
+  const long = background(t, `tscgexec -g memory:${x} sleep 30`);
+  await until(() => fs.readlinkSync(`/proc/${long.pid}/exe`) === '/usr/bin/sleep');
+  t.pass('the tool became the program');
+});
+
+t.test('must-show: the design card\'s chain', async (t) => {
+  const demo = `${cgroupBase(t)}/demo`;
+  const r = sh(`tscgcreate -g memory,pids:${demo} --memory 64M --pids 64 && tscgexec -g memory,pids:${demo} tsunshare -pmnu --fork sh -c 'cat /proc/self/cgroup; echo $$'`);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, new RegExp(`:pids:${demo}\\n`));
+  t.match(r.stdout, new RegExp(`:memory:${demo}\\n`));
+  t.equal(r.stdout.trim().split('\n').pop(), '1');
+});
+
+t.test('tscgexec refusals: the program is not run', async (t) => {
+  const base = cgroupBase(t);
+  const missing = tool('tscgexec', ['-g', `memory:${base}/none`, 'touch', '/tmp/tsns-should-not-exist']);
+  t.equal(missing.status, 1);
+  t.equal(missing.stderr, `tscgexec: cgroup memory:${base}/none does not exist\n`);
+  t.notOk(fs.existsSync('/tmp/tsns-should-not-exist'));
+  t.equal(tool('tscgexec', ['-g', 'bogus:x', 'true']).stderr.split('\n').length, 2);
+  t.equal(tool('tscgexec', ['-g', 'memory:/', 'true']).status, 0, 'the root is a cgroup too');
+  const noProgram = tool('tscgexec', ['-g', 'memory:/']);
+  t.equal(noProgram.status, 1);
+  t.equal(noProgram.stderr, "tscgexec: no program given (try 'tscgexec --help')\n");
+  t.equal(tool('tscgexec', ['-g', 'memory:/', 'nonexistent-cmd']).status, 127);
+  t.equal(tool('tscgexec', ['--sticky', '-g', 'memory:/', 'sh', '-c', 'exit 7']).status, 7, '--sticky accepted');
+});
+
+t.test('tscgdelete: every controller\'s directory, -r, refusal with processes, --kill', async (t) => {
+  const base = cgroupBase(t);
+  t.equal(tool('tscgcreate', ['-g', `memory,pids:${base}/d/child`]).status, 0);
+  const nested = tool('tscgdelete', ['-g', `memory,pids:${base}/d`]);
+  t.equal(nested.status, 1);
+  t.match(nested.stderr, /has child cgroups \(use -r/);
+  t.equal(tool('tscgdelete', ['-r', '-g', `memory,pids:${base}/d`]).status, 0);
+  t.notOk(exists('memory', `${base}/d`) || exists('pids', `${base}/d`), 'gone from both hierarchies');
+
+  t.equal(tool('tscgcreate', ['-g', `memory,pids:${base}/busy`]).status, 0);
+  const sleeper = background(t, `tscgexec -g memory,pids:${base}/busy sleep 60`);
+  await until(() => knob('memory', `${base}/busy`, 'cgroup.procs') === String(sleeper.pid));
+  const refused = tool('tscgdelete', [`memory,pids:${base}/busy`]);
+  t.equal(refused.status, 1);
+  t.equal(refused.stderr, `tscgdelete: cgroup memory:${base}/busy has 1 process in it (use --kill to kill them)\n`);
+  t.ok(exists('memory', `${base}/busy`), 'and nothing was removed or moved');
+  const killed = tool('tscgdelete', ['--kill', '-g', `memory,pids:${base}/busy`]);
+  t.equal(killed.status, 0, killed.stderr);
+  t.notOk(exists('memory', `${base}/busy`));
+  await until(() => sleeper.exitCode !== null || sleeper.signalCode !== null);
+  t.equal(sleeper.signalCode, 'SIGKILL');
+
+  const none = tool('tscgdelete', [`memory:${base}/never`]);
+  t.equal(none.stderr, `tscgdelete: cgroup memory:${base}/never does not exist\n`);
+  t.equal(tool('tscgdelete', ['memory:/']).status, 1, 'never a hierarchy\'s root');
+});
