@@ -73,7 +73,8 @@ export interface CgroupSpec {
 export function parseSpec(text: string): CgroupSpec {
   const colon = text.indexOf(':');
   if (colon < 0) throw new ToolError(`bad cgroup '${text}': expected <controllers>:<path>`);
-  const controllers = text.slice(0, colon).split(',');
+  // ":path" names no controller: the cgroup v2 hierarchy itself (as libcgroup)
+  const controllers = colon === 0 ? [] : text.slice(0, colon).split(',');
   const rel = text.slice(colon + 1);
   if (controllers.some((c) => c === '')) throw new ToolError(`bad cgroup '${text}': empty controller name`);
   if (rel === '') throw new ToolError(`bad cgroup '${text}': no path`);
@@ -92,6 +93,11 @@ export function resolveSpec(cg: Cgroups, spec: CgroupSpec): CgroupDir[] {
     if (!d.controllers.includes(ctrl)) d.controllers.push(ctrl);
     dirs.set(h, d);
   };
+  if (spec.controllers.length === 0) {
+    const v2 = cg.hierarchies.find((x) => x.version === 2);
+    if (!v2) throw new ToolError(`no cgroup v2 hierarchy is mounted, for '${spec.path}' without controllers`);
+    dirs.set(v2, { hierarchy: v2, path: spec.path, dir: path.join(v2.mount, spec.path), controllers: [] });
+  }
   for (const ctrl of spec.controllers) {
     if (ctrl === '*') {
       for (const h of cg.hierarchies) {
@@ -102,7 +108,7 @@ export function resolveSpec(cg: Cgroups, spec: CgroupSpec): CgroupDir[] {
     }
     // a v1 hierarchy binding it, else the v2 one offering it
     const h = cg.hierarchies.find((x) => x.version === 1 && x.controllers.includes(ctrl))
-      ?? cg.hierarchies.find((x) => x.version === 2 && (x.controllers.includes(ctrl) || ctrl === 'unified'));
+      ?? cg.hierarchies.find((x) => x.version === 2 && x.controllers.includes(ctrl));
     if (!h) {
       const v2 = cg.hierarchies.find((x) => x.version === 2);
       const why = v2 && cg.mode !== 'legacy' ? ' (not bound to a v1 hierarchy nor offered by cgroup v2)' : '';

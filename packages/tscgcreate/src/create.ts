@@ -145,7 +145,7 @@ export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } 
     // v2: a controller reaches a cgroup only if every ancestor enables it for
     // its children; never the leaf itself, so that it can hold processes
     const wanted = d.controllers.filter((c) => d.hierarchy.controllers.includes(c));
-    const unknown = d.controllers.filter((c) => c !== 'unified' && !d.hierarchy.controllers.includes(c));
+    const unknown = d.controllers.filter((c) => !d.hierarchy.controllers.includes(c));
     if (unknown.length) throw new ToolError(`cgroup v2 at ${d.hierarchy.mount} does not offer ${unknown.join(', ')}`);
     for (const dir of [d.hierarchy.mount, ...levels(d)]) {
       if (dir === d.dir) {
@@ -164,7 +164,7 @@ export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } 
   // controller, in that hierarchy's version's terms
   const findDir = (controller: string): CgroupDir | undefined => [...dirs.values()].find((x) => x.hierarchy.version === 1
     ? x.hierarchy.controllers.includes(controller)
-    : x.controllers.includes(controller) || (controller === 'cgroup' && x.controllers.length > 0));
+    : x.controllers.includes(controller) || controller === 'cgroup');
   const dirFor = (controller: string, what: string): CgroupDir => {
     const d = findDir(controller);
     if (!d) throw new ToolError(`${what} needs a -g with the ${controller} controller`);
