@@ -10,7 +10,8 @@ import fs = require('fs');
 import { tool } from '../lib/run';
 import { removeTree } from '../lib/cgroups';
 
-const HOST_V2 = '/sys/fs/cgroup/unified';
+// where this host mounts cgroup v2: /sys/fs/cgroup/unified (hybrid) or /sys/fs/cgroup
+const HOST_V2 = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[f.indexOf('-') + 1] === 'cgroup2')![4];
 const own = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'))!.slice(3);
 const base = `${own === '/' ? '' : own}/tsns-test-${process.pid}`;
 t.teardown(() => removeTree(`${HOST_V2}${base}`));

@@ -7,6 +7,8 @@ import path = require('path');
 import type { Test } from 'tap';
 
 export const V1 = '/sys/fs/cgroup';
+/** v1 (or hybrid) hierarchies are mounted: the v1 test files run */
+export const v1Host = fs.existsSync('/sys/fs/cgroup/memory/cgroup.procs');
 const hierarchies = () => fs.readdirSync(V1).filter((h) => h !== 'unified' && fs.existsSync(path.join(V1, h, 'cgroup.procs')));
 
 export function ownCgroup(controller: string): string {

@@ -5,7 +5,8 @@ import os = require('os');
 import path = require('path');
 import type { Test } from 'tap';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+// bundled for the v2 guest lane, __dirname is elsewhere: TSNS_ROOT is set then
+export const ROOT = process.env.TSNS_ROOT ?? path.resolve(__dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin');
 export const PATH = `${BIN}:${process.env.PATH}`;
 
