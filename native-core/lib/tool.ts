@@ -4,6 +4,7 @@ import { ToolError, UsageError } from './errors';
 import { inheritedFds } from './fds';
 import { runFileSteps, type Explain, type FileStep } from './filesteps';
 import { addon, executorPath } from './native';
+import type { Option } from './getopt';
 import { encode, type Step } from './plan';
 
 export type Outcome =
@@ -16,6 +17,18 @@ export type Outcome =
 export interface Tool {
   name: string;
   plan(argv: string[]): Outcome;
+}
+
+/** The options every tool has, at the end of its table. */
+export const STANDARD_OPTIONS: Option[] = [
+  { key: 'dry-run', long: 'dry-run', arg: 'none' },
+  { key: 'help', short: 'h', long: 'help', arg: 'none' },
+  { key: 'version', short: 'V', long: 'version', arg: 'none' },
+];
+
+/** What --help or --version prints (key is 'help' or 'version'). */
+export function helpOrVersion(key: string, tool: string, usage: string, version: string): { print: string } {
+  return { print: key === 'help' ? usage : `${tool} from ts-container-tools ${version}\n` };
 }
 
 export function envList(env: NodeJS.ProcessEnv): string[] {

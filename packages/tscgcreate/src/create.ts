@@ -6,6 +6,7 @@ import {
   checkLimits, envList, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize, parseSpec,
   print, program, readCgroups, resolveSpec, uidOf, ToolError, UsageError,
   type CgroupDir, type Explain, type FileStep, type Limits, type Option, type Outcome, type Step, type Tool,
+  STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 
 const OPTIONS: Option[] = [
@@ -26,9 +27,7 @@ const OPTIONS: Option[] = [
   { key: 'cpuset-mems', long: 'cpuset-mems', arg: 'required' },
   { key: 'device-read-bps', long: 'device-read-bps', arg: 'required' },
   { key: 'device-write-bps', long: 'device-write-bps', arg: 'required' },
-  { key: 'dry-run', long: 'dry-run', arg: 'none' },
-  { key: 'help', short: 'h', long: 'help', arg: 'none' },
-  { key: 'version', short: 'V', long: 'version', arg: 'none' },
+  ...STANDARD_OPTIONS,
 ];
 
 export const USAGE = `
@@ -219,8 +218,7 @@ export function parse(argv: string[]): CreateOptions | { print: string } {
   for (const { key, value, as } of options) {
     const v = value!;
     switch (key) {
-      case 'help': return { print: USAGE };
-      case 'version': return { print: `tscgcreate from ts-container-tools ${require('../package.json').version}\n` };
+      case 'help': case 'version': return helpOrVersion(key, 'tscgcreate', USAGE, require('../package.json').version);
       case 'g': o.specs.push(v); break;
       case 'a': o.owner = parseOwner(v, '-a'); break;
       case 't': o.procsOwner = parseOwner(v, '-t'); break;

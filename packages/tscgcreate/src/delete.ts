@@ -6,15 +6,14 @@ import path = require('path');
 import {
   getopt, members, parseSpec, print, readCgroups, resolveSpec, ToolError, UsageError,
   type CgroupDir, type FileStep, type Option, type Outcome, type Tool,
+  STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 
 const OPTIONS: Option[] = [
   { key: 'g', short: 'g', arg: 'required' },
   { key: 'recursive', short: 'r', long: 'recursive', arg: 'none' },
   { key: 'kill', long: 'kill', arg: 'none' },
-  { key: 'dry-run', long: 'dry-run', arg: 'none' },
-  { key: 'help', short: 'h', long: 'help', arg: 'none' },
-  { key: 'version', short: 'V', long: 'version', arg: 'none' },
+  ...STANDARD_OPTIONS,
 ];
 
 export const USAGE = `
@@ -70,8 +69,7 @@ export const tscgdelete: Tool = {
     const { options, operands } = getopt(argv, OPTIONS);
     const specs: string[] = [];
     for (const { key, value } of options) {
-      if (key === 'help') return { print: USAGE };
-      if (key === 'version') return { print: `tscgdelete from ts-container-tools ${require('../package.json').version}\n` };
+      if (key === 'help' || key === 'version') return helpOrVersion(key, 'tscgdelete', USAGE, require('../package.json').version);
       if (key === 'g') specs.push(value!);
     }
     specs.push(...operands);

@@ -6,14 +6,13 @@ import path = require('path');
 import {
   envList, getopt, parseSpec, print, program, readCgroups, resolveSpec, ToolError, UsageError,
   type CgroupDir, type Option, type Outcome, type Step, type Tool,
+  STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 
 const OPTIONS: Option[] = [
   { key: 'g', short: 'g', arg: 'required' },
   { key: 'sticky', long: 'sticky', arg: 'none' },
-  { key: 'dry-run', long: 'dry-run', arg: 'none' },
-  { key: 'help', short: 'h', long: 'help', arg: 'none' },
-  { key: 'version', short: 'V', long: 'version', arg: 'none' },
+  ...STANDARD_OPTIONS,
 ];
 
 export const USAGE = `
@@ -56,8 +55,7 @@ export const tscgexec: Tool = {
     const { options, operands } = getopt(argv, OPTIONS);
     const specs: string[] = [];
     for (const { key, value } of options) {
-      if (key === 'help') return { print: USAGE };
-      if (key === 'version') return { print: `tscgexec from ts-container-tools ${require('../package.json').version}\n` };
+      if (key === 'help' || key === 'version') return helpOrVersion(key, 'tscgexec', USAGE, require('../package.json').version);
       if (key === 'g') specs.push(value!);
     }
     if (operands.length === 0) throw new UsageError('no program given');

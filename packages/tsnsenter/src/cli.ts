@@ -6,6 +6,7 @@ import {
   addon, envList, getopt, mustBeDirectory, mustExist, numericId, print, program, readProc,
   ToolError, UsageError, NAMESPACES,
   type NsType, type Option, type Outcome, type Program, type Tool,
+  STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 import { plan } from './plan';
 
@@ -27,9 +28,7 @@ const OPTIONS: Option[] = [
   { key: 'no-fork', short: 'F', long: 'no-fork', arg: 'none' },
   { key: 'join-cgroup', short: 'c', long: 'join-cgroup', arg: 'none' },
   { key: 'follow-context', short: 'Z', long: 'follow-context', arg: 'none' },
-  { key: 'dry-run', long: 'dry-run', arg: 'none' },
-  { key: 'help', short: 'h', long: 'help', arg: 'none' },
-  { key: 'version', short: 'V', long: 'version', arg: 'none' },
+  ...STANDARD_OPTIONS,
 ];
 
 export const USAGE = `
@@ -140,8 +139,7 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv = process.env): Nse
 
   for (const { key, value, as } of options) {
     switch (key) {
-      case 'help': return { print: USAGE };
-      case 'version': return { print: `tsnsenter from ts-container-tools ${require('../package.json').version}\n` };
+      case 'help': case 'version': return helpOrVersion(key, 'tsnsenter', USAGE, require('../package.json').version);
       case 'target':
         if (o.target) throw new ToolError('--target may be given only once');
         o.target = parseTarget(value!);

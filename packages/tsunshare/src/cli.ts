@@ -6,6 +6,7 @@ import {
   getopt, numericId, parseSignalName, program, uidOf, gidOf, userName, firstSubidRange,
   envList, mustBeDirectory, mustExist, print, ToolError, UsageError, MS, NAMESPACES,
   type IdRange, type NsType, type Option, type Outcome, type Program, type Tool,
+  STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 import { plan } from './plan';
 
@@ -42,9 +43,7 @@ const OPTIONS: Option[] = [
   { key: 'clear-env', long: 'clear-env', arg: 'none' },
   { key: 'whitelist-env', long: 'whitelist-env', arg: 'required' },
   { key: 'pid-file', long: 'pid-file', arg: 'required' },
-  { key: 'dry-run', long: 'dry-run', arg: 'none' },
-  { key: 'help', short: 'h', long: 'help', arg: 'none' },
-  { key: 'version', short: 'V', long: 'version', arg: 'none' },
+  ...STANDARD_OPTIONS,
 ];
 
 export const USAGE = `
@@ -203,8 +202,7 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv = process.env): Uns
 
   for (const { key, value, as } of options) {
     switch (key) {
-      case 'help': return { print: USAGE };
-      case 'version': return { print: `tsunshare from ts-container-tools ${require('../package.json').version}\n` };
+      case 'help': case 'version': return helpOrVersion(key, 'tsunshare', USAGE, require('../package.json').version);
       case 'mnt': case 'uts': case 'ipc': case 'net': case 'pid': case 'user': case 'cgroup': case 'time':
         o.namespaces.set(key, value === undefined || value === '' ? o.namespaces.get(key) : path.resolve(value));
         break;
