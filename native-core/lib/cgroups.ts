@@ -4,6 +4,7 @@
 import fs = require('fs');
 import path = require('path');
 import { ToolError } from './errors';
+import { readMountinfo } from './mountinfo';
 
 const CGROUP_SUPER_MAGIC = 0x27e0eb;
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -23,30 +24,20 @@ export interface Cgroups {
   hierarchies: Hierarchy[];
 }
 
-const unescape = (s: string) => s.replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-
 /** The hierarchies mounted in our mount namespace (each one once, at its root). */
 export function readCgroups(mountinfo = '/proc/self/mountinfo'): Cgroups {
   const hierarchies: Hierarchy[] = [];
   const seen = new Set<string>();
-  for (const line of fs.readFileSync(mountinfo, 'utf8').split('\n')) {
-    const f = line.split(' ');
-    const dash = f.indexOf('-');
-    if (dash < 0) continue;
-    const [fstype, , superOptions] = f.slice(dash + 1);
-    if ((fstype !== 'cgroup' && fstype !== 'cgroup2') || f[3] !== '/') continue;
-    const mount = unescape(f[4]);
-    const magic = fs.statfsSync(mount).type;
-    if (magic !== (fstype === 'cgroup' ? CGROUP_SUPER_MAGIC : CGROUP2_SUPER_MAGIC)) continue;
-    const key = `${f[2]}`; // the device: one hierarchy however often it is mounted
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (fstype === 'cgroup') {
+  for (const m of readMountinfo(mountinfo)) {
+    if ((m.fstype !== 'cgroup' && m.fstype !== 'cgroup2') || m.root !== '/' || seen.has(m.device)) continue;
+    if (fs.statfsSync(m.point).type !== (m.fstype === 'cgroup' ? CGROUP_SUPER_MAGIC : CGROUP2_SUPER_MAGIC)) continue;
+    seen.add(m.device);
+    if (m.fstype === 'cgroup') {
       const known = /^(cpu|cpuacct|cpuset|memory|devices|freezer|net_cls|net_prio|blkio|perf_event|hugetlb|pids|rdma|misc|name=.*)$/;
-      hierarchies.push({ version: 1, mount, controllers: superOptions.split(',').filter((o) => known.test(o)) });
+      hierarchies.push({ version: 1, mount: m.point, controllers: m.superOptions.split(',').filter((o) => known.test(o)) });
     } else {
-      const offered = fs.readFileSync(path.join(mount, 'cgroup.controllers'), 'utf8').trim();
-      hierarchies.push({ version: 2, mount, controllers: offered ? offered.split(' ') : [] });
+      const offered = fs.readFileSync(path.join(m.point, 'cgroup.controllers'), 'utf8').trim();
+      hierarchies.push({ version: 2, mount: m.point, controllers: offered ? offered.split(' ') : [] });
     }
   }
   const v1 = hierarchies.some((h) => h.version === 1);
@@ -119,13 +110,16 @@ export function resolveSpec(cg: Cgroups, spec: CgroupSpec): CgroupDir[] {
   return [...dirs.values()];
 }
 
-/** The cgroup of a process in a hierarchy, from /proc/PID/cgroup. */
-export function cgroupOf(h: Hierarchy, pid: number | 'self' = 'self'): string {
-  for (const line of fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
-    const [id, ctrls, p] = [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1, line.lastIndexOf(':')), line.slice(line.lastIndexOf(':') + 1)];
-    if (h.version === 2 ? id === '0' && ctrls === '' : ctrls.split(',').some((c) => h.controllers.includes(c))) return p;
+/** The directories several specs name, each once, with the controllers of every spec that names it. */
+export function resolveSpecs(cg: Cgroups, specs: string[]): CgroupDir[] {
+  const dirs = new Map<string, CgroupDir>();
+  for (const spec of specs) {
+    for (const d of resolveSpec(cg, parseSpec(spec))) {
+      const known = dirs.get(d.dir);
+      dirs.set(d.dir, known ? { ...known, controllers: [...new Set([...known.controllers, ...d.controllers])] } : d);
+    }
   }
-  return '/';
+  return [...dirs.values()];
 }
 
 /** The PIDs in a cgroup directory (its own, not its children's). */

@@ -2,22 +2,19 @@
 // printed by --dry-run like any plan, and undone in reverse if a later step
 // fails, so nothing half-made is left behind.
 import fs = require('fs');
+import { members } from './cgroups';
 import { ToolError } from './errors';
 import { addon } from './native';
 import { describe, type Step } from './plan';
 
 export type FileStep = Extract<Step, { op: 'mkdir' | 'rmdir' | 'write' | 'chown' | 'chmod' | 'kill-cgroup' }>;
 
-function procs(dir: string): number[] {
-  return fs.readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
-}
-
 /** Kill everything in a cgroup and wait (up to 10 s) until it is empty. */
 function killCgroup(dir: string, via: 'cgroup.kill' | 'signals'): void {
   const end = Date.now() + 10_000;
   if (via === 'cgroup.kill') fs.writeFileSync(`${dir}/cgroup.kill`, '1');
   for (;;) {
-    const left = procs(dir);
+    const left = members(dir);
     if (left.length === 0) return;
     if (Date.now() > end) throw Object.assign(new Error('processes survived SIGKILL'), { code: 'EBUSY', errno: -16 });
     if (via === 'signals') {

@@ -7,6 +7,7 @@ export * from './fds';
 export * from './filesteps';
 export * from './getopt';
 export * from './kernel';
+export * from './mountinfo';
 export * from './plan';
 export * from './program';
 export * from './signals';

@@ -3,8 +3,8 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  checkLimits, envList, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize, parseSpec,
-  print, program, readCgroups, resolveSpec, uidOf, ToolError, UsageError,
+  checkLimits, envList, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize,
+  print, program, readCgroups, resolveSpecs, uidOf, ToolError, UsageError,
   type CgroupDir, type Explain, type FileStep, type Limits, type Option, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -113,11 +113,7 @@ const readOr = (file: string, fallback: string) => {
 
 export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } {
   const cg = readCgroups();
-  const dirs = new Map<string, CgroupDir>();
-  for (const spec of o.specs) for (const d of resolveSpec(cg, parseSpec(spec))) {
-    const known = dirs.get(d.dir);
-    dirs.set(d.dir, known ? { ...known, controllers: [...new Set([...known.controllers, ...d.controllers])] } : d);
-  }
+  const dirs = new Map(resolveSpecs(cg, o.specs).map((d) => [d.dir, d]));
   const steps: FileStep[] = [];
   const created = new Set<string>();
   const mkdir = (dir: string) => {

@@ -4,8 +4,8 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  getopt, members, parseSpec, print, readCgroups, resolveSpec, ToolError, UsageError,
-  type CgroupDir, type FileStep, type Option, type Outcome, type Tool,
+  getopt, members, print, readCgroups, resolveSpecs, ToolError, UsageError,
+  type FileStep, type Option, type Outcome, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 
@@ -40,8 +40,7 @@ function tree(dir: string): string[] {
 
 export function plan(specs: string[], recursive: boolean, kill: boolean): FileStep[] {
   const cg = readCgroups();
-  const dirs: CgroupDir[] = [];
-  for (const s of specs) for (const d of resolveSpec(cg, parseSpec(s))) if (!dirs.some((x) => x.dir === d.dir)) dirs.push(d);
+  const dirs = resolveSpecs(cg, specs);
   const steps: FileStep[] = [];
   for (const d of dirs) {
     const name = `${d.controllers.join(',')}:${d.path}`;

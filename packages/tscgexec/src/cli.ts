@@ -4,7 +4,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  envList, getopt, parseSpec, print, program, readCgroups, resolveSpec, ToolError, UsageError,
+  envList, getopt, print, program, readCgroups, resolveSpecs, ToolError, UsageError,
   type CgroupDir, type Option, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -35,8 +35,7 @@ Options:
 
 /** The cgroups to join, each checked to exist and to be joinable. */
 export function joinable(specs: string[]): CgroupDir[] {
-  const cg = readCgroups();
-  const dirs = specs.flatMap((s) => resolveSpec(cg, parseSpec(s)));
+  const dirs = resolveSpecs(readCgroups(), specs);
   for (const d of dirs) {
     const name = `${d.controllers.join(',')}:${d.path}`;
     if (!fs.existsSync(path.join(d.dir, 'cgroup.procs'))) throw new ToolError(`cgroup ${name} does not exist`);

@@ -3,7 +3,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  addon, envList, getopt, mustBeDirectory, mustExist, numericId, print, program, readProc,
+  addon, envList, getopt, mustBeDirectory, mustExist, numericId, print, program, readMountinfo, readProc,
   ToolError, UsageError, NAMESPACES,
   type NsType, type Option, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
@@ -113,11 +113,9 @@ function credential(value: string, what: 'uid' | 'gid', pid: number | undefined)
 /** The target's cgroup v2 directory's cgroup.procs, as we see it. */
 function cgroupProcs(pid: number): string {
   const line = readProc(pid, 'cgroup').split('\n').find((l) => l.startsWith('0::'));
-  const mount = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-    .map((l) => l.split(' '))
-    .find((f) => f[f.indexOf('-') + 1] === 'cgroup2');
+  const mount = readMountinfo().find((m) => m.fstype === 'cgroup2');
   if (!line || !mount) throw new ToolError('--join-cgroup is only supported in cgroup v2');
-  return path.join(mount[4], line.slice(3), 'cgroup.procs');
+  return path.join(mount.point, line.slice(3), 'cgroup.procs');
 }
 
 const nsIno = (pid: number | 'self', type: string) => fs.statSync(`/proc/${pid}/ns/${type}`).ino;

@@ -4,7 +4,7 @@ import fs = require('fs');
 import path = require('path');
 import {
   getopt, numericId, parseSignalName, program, uidOf, gidOf, userName, firstSubidRange,
-  envList, mustBeDirectory, mustExist, print, ToolError, UsageError, MS, NAMESPACES,
+  envList, mountOf, mustBeDirectory, mustExist, print, ToolError, UsageError, MS, NAMESPACES,
   type IdRange, type NsType, type Option, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -171,23 +171,6 @@ function parseMapSpec(spec: string, kind: 'uid' | 'gid', self: number): IdRange[
   return [m[2] === ':' ? { inner: a, outer: b, count } : { inner: b, outer: a, count }];
 }
 
-/** The mount a path lives on, from our mountinfo: is it shared? */
-function onSharedMount(file: string): boolean {
-  const real = fs.realpathSync(file);
-  let best = { point: '', shared: false };
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 7) continue;
-    const point = f[4].replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-    const inside = real === point || real.startsWith(point === '/' ? '/' : point + '/');
-    if (inside && point.length >= best.point.length) {
-      const tags = f.slice(6, f.indexOf('-'));
-      best = { point, shared: tags.some((t) => t.startsWith('shared:')) };
-    }
-  }
-  return best.shared;
-}
-
 export function parse(argv: string[], env: NodeJS.ProcessEnv = process.env): UnshareOptions | { print: string } {
   const { options, operands } = getopt(argv, OPTIONS);
   const euid = process.geteuid!();
@@ -274,7 +257,7 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv = process.env): Uns
     mustExist(file, `cannot keep the ${type} namespace on '${file}'`);
     if (type === 'pid' && !o.fork)
       throw new ToolError(`--pid=${file} needs --fork: a pid namespace has no process to keep it before the fork`);
-    if (type === 'mnt' && onSharedMount(file))
+    if (type === 'mnt' && mountOf(file)?.tags.some((t) => t.startsWith('shared:')))
       throw new ToolError(`cannot keep the mount namespace on '${file}': it is on a shared mount (make that mount private first)`);
   }
   if (o.root) mustBeDirectory(o.root, `cannot change root directory to '${o.root}'`);
