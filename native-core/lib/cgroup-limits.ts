@@ -83,8 +83,9 @@ export function weightToShares(weight: number): number {
 
 const PERIOD = 100000;
 
-/** The knob writes that set these limits on a cgroup of this version, in order. */
-export function knobs(l: Limits, version: 1 | 2): Knob[] {
+/** The knob writes that set these limits on a cgroup of this version, in
+ * order; `current` reads one of its knobs as it is now ('' if it has none). */
+export function knobs(l: Limits, version: 1 | 2, current: (file: string) => string = () => ''): Knob[] {
   const out: Knob[] = [];
   const k = (controller: string, file: string, value: string | number | bigint, option: string) =>
     out.push({ controller, file, value: String(value), option });
@@ -100,6 +101,11 @@ export function knobs(l: Limits, version: 1 | 2): Knob[] {
       k('memory', 'memory.swap.max', swap, '--memory-swap');
     }
   }
+  // v1 keeps memsw ≥ memory at every write: a memory limit raised above the
+  // current memsw one goes in after the new memsw (as runc orders the two;
+  // `out` holds just these two writes here)
+  const memsw = current('memory.memsw.limit_in_bytes');
+  if (version === 1 && l.memory !== undefined && /^\d+$/.test(memsw) && (l.memory === 'max' || l.memory > BigInt(memsw))) out.reverse();
   if (l.cpus !== undefined) {
     const quota = Math.round(l.cpus * PERIOD);
     if (version === 1) {

@@ -1,10 +1,12 @@
 // The host's cgroup hierarchies, read from the mount table and checked by
 // filesystem magic, and `-g controllers:path` specs resolved to directories.
-// Shared by tscgcreate, tscgdelete and tscgexec; reads only.
+// Shared by tscgcreate, tscgdelete and tscgexec; reads only, and builds the
+// steps that join cgroups.
 import fs = require('fs');
 import path = require('path');
 import { ToolError } from './errors';
 import { readMountinfo } from './mountinfo';
+import type { Step } from './plan';
 
 const CGROUP_SUPER_MAGIC = 0x27e0eb;
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -120,6 +122,39 @@ export function resolveSpecs(cg: Cgroups, specs: string[]): CgroupDir[] {
     }
   }
   return [...dirs.values()];
+}
+
+/** "memory,pids:/a/b": a cgroup as messages name it. */
+export const cgroupName = (d: CgroupDir) => `${d.controllers.join(',')}:${d.path}`;
+
+/** A file's contents, trimmed; `fallback` if it cannot be read. */
+export function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
+
+/** The file that takes processes, which `tscgcreate -t` hands to a user: v1
+ * tasks (it moves one thread), v2 cgroup.procs (a whole process). */
+export const procsFile = (d: CgroupDir) => path.join(d.dir, d.hierarchy.version === 1 ? 'tasks' : 'cgroup.procs');
+
+/** Refuse a cgroup no process may join: on v2, one that enables controllers
+ * for its children (now, or, `enabling`, by the plan that makes it). */
+export function checkJoinable(d: CgroupDir, enabling: string[] = []): void {
+  if (d.hierarchy.version !== 2 || d.path === '/') return;
+  const enabled = [...readOr(path.join(d.dir, 'cgroup.subtree_control'), '').split(' '), ...enabling].filter(Boolean);
+  if (enabled.length)
+    throw new ToolError(`cannot join ${cgroupName(d)}: it has controllers enabled for its children (${enabled.join(' ')}), and cgroup v2 puts processes only in leaves`);
+}
+
+/** The writes that move this process into the cgroups: made by tscore-exec
+ * just before its exec, so the PID is kept. It is single-threaded, so on v1
+ * the one thread `tasks` moves is the whole process: and `tasks` is the file
+ * a delegated user owns (as libcgroup's cgexec writes it). */
+export function joinSteps(dirs: CgroupDir[]): Step[] {
+  return dirs.map((d) => ({ op: 'write', path: procsFile(d), data: String(process.pid) }));
 }
 
 /** The PIDs in a cgroup directory (its own, not its children's). */

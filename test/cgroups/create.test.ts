@@ -32,6 +32,22 @@ if (v1Host) t.test('--cpu-weight becomes cpu.shares on v1 (runc\'s conversion, i
   t.equal(knob('cpu', x, 'cpu.shares'), '262144');
 });
 
+if (v1Host) t.test('memory and memory+swap raised and lowered together on an existing v1 cgroup (memsw ≥ memory at every write)', async (t) => {
+  const x = `${cgroupBase(t)}/memsw`;
+  const M = 1024 * 1024;
+  for (const [memory, swap] of [[64, 96], [200, 300], [32, 48]]) {
+    const r = tool('tscgcreate', ['-g', `memory:${x}`, '--memory', `${memory}M`, '--memory-swap', `${swap}M`]);
+    t.equal(r.status, 0, r.stderr);
+    t.equal(knob('memory', x, 'memory.limit_in_bytes'), String(memory * M), `memory ${memory}M`);
+    t.equal(knob('memory', x, 'memory.memsw.limit_in_bytes'), String(swap * M), `memory+swap ${swap}M`);
+  }
+  const r = tool('tscgcreate', ['-g', `memory:${x}`, '--memory', 'max', '--memory-swap', 'max']);
+  t.equal(r.status, 0, r.stderr);
+  const unlimited = knob('memory', '/', 'memory.limit_in_bytes');
+  t.equal(knob('memory', x, 'memory.limit_in_bytes'), unlimited, 'memory max');
+  t.equal(knob('memory', x, 'memory.memsw.limit_in_bytes'), unlimited, 'memory+swap max');
+});
+
 if (v1Host) t.test('a new cpuset cgroup gets its parent\'s CPUs and memory nodes, so it can take processes', async (t) => {
   const x = `${cgroupBase(t)}/c`;
   t.equal(tool('tscgcreate', ['-g', `cpuset:${x}`]).status, 0);
@@ -106,6 +122,10 @@ const refusals: [string[], RegExp][] = [
   [['-g', 'memory:a/../b'], /^bad cgroup path 'a\/..\/b': no empty, '\.' or '\.\.' components$/],
   [['-g', 'memory:a//b'], /^bad cgroup path/],
   [['-g', 'nosuch:x'], /^controller 'nosuch' is not mounted/],
+  [['-g', 'memory:/'], /^refusing to change the root of a hierarchy \(memory:\/\)$/],
+  [['--dry-run', '-g', 'memory,pids:/', '-a', 'nobody'], /^refusing to change the root of a hierarchy \(memory:\/\)$/],
+  [['-g', ':/'], /^refusing to change the root of a hierarchy \(:\/\)$/],
+  [['-g', 'memory:.'], /^bad cgroup path '\.': no empty, '\.' or '\.\.' components$/],
   [['-g', 'memory:BASE/x', '--memory', '12Q'], /^--memory: bad size '12Q'/],
   [['-g', 'memory:BASE/x', '--memory-swap', '1G'], /^--memory-swap needs --memory/],
   [['-g', 'memory:BASE/x', '--memory', '2G', '--memory-swap', '1G'], /^--memory-swap must be at least --memory$/],

@@ -38,6 +38,17 @@ if (v1Host) t.test('tscgexec joins every named hierarchy and keeps its PID; no N
   t.pass('the tool became the program');
 });
 
+if (v1Host) t.test('a user given the cgroups with tscgcreate -t joins them with tscgexec (v1: through tasks, as cgexec)', async (t) => {
+  const x = `${cgroupBase(t)}/delegated`;
+  t.equal(tool('tscgcreate', ['-g', `memory,pids:${x}`, '-t', '65534:65534']).status, 0);
+  const r = sh(`setpriv --reuid 65534 --regid 65534 --clear-groups tscgexec -g memory,pids:${x} sh -c 'id -u; cat /proc/self/cgroup'`);
+  t.equal(r.status, 0, r.stderr);
+  const [uid, ...lines] = r.stdout.trim().split('\n');
+  t.equal(uid, '65534', 'not root');
+  for (const c of ['memory', 'pids']) t.ok(lines.some((l) => l.endsWith(`:${c}:${x}`)), `in ${c}:${x}`);
+  t.match(tool('tscgexec', ['--dry-run', '-g', `memory:${x}`, 'true']).stdout, /^write\(".*\/delegated\/tasks", "\d+"\)$/m, 'the dry run shows the write to tasks');
+});
+
 if (v1Host) t.test('must-show: the design card\'s chain', async (t) => {
   const demo = `${cgroupBase(t)}/demo`;
   const r = sh(`tscgcreate -g memory,pids:${demo} --memory 64M --pids 64 && tscgexec -g memory,pids:${demo} tsunshare -pmnu --fork sh -c 'cat /proc/self/cgroup; echo $$'`);

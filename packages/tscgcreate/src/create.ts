@@ -3,8 +3,8 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  checkLimits, envList, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize,
-  print, program, readCgroups, resolveSpecs, uidOf, ToolError, UsageError,
+  cgroupName, checkLimits, envList, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize,
+  print, procsFile, program, readCgroups, readOr, resolveSpecs, uidOf, ToolError, UsageError,
   type CgroupDir, type Explain, type FileStep, type Limits, type Option, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -94,26 +94,18 @@ interface CreateOptions {
   limits: Limits;
 }
 
-/** The file that takes processes: v1 tasks (threads), v2 cgroup.procs. */
-const procsFile = (d: CgroupDir) => path.join(d.dir, d.hierarchy.version === 1 ? 'tasks' : 'cgroup.procs');
-
 /** The directories from the hierarchy's root down to the cgroup, root excluded. */
 function levels(d: CgroupDir): string[] {
   const parts = d.path.split('/').filter(Boolean);
   return parts.map((_, i) => path.join(d.hierarchy.mount, ...parts.slice(0, i + 1)));
 }
 
-const readOr = (file: string, fallback: string) => {
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    return fallback;
-  }
-};
-
 export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } {
   const cg = readCgroups();
   const dirs = new Map(resolveSpecs(cg, o.specs).map((d) => [d.dir, d]));
+  for (const d of dirs.values()) {
+    if (d.path === '/') throw new ToolError(`refusing to change the root of a hierarchy (${cgroupName(d)})`);
+  }
   const steps: FileStep[] = [];
   const created = new Set<string>();
   const mkdir = (dir: string) => {
@@ -155,30 +147,25 @@ export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } 
     }
   }
 
-  // limits and raw knobs, each in the cgroup of the hierarchy that has its
+  // limits and raw knobs, in the cgroup of each hierarchy that has their
   // controller, in that hierarchy's version's terms
-  const findDir = (controller: string): CgroupDir | undefined => [...dirs.values()].find((x) => x.hierarchy.version === 1
-    ? x.hierarchy.controllers.includes(controller)
-    : x.controllers.includes(controller) || controller === 'cgroup');
-  const dirFor = (controller: string, what: string): CgroupDir => {
-    const d = findDir(controller);
-    if (!d) throw new ToolError(`${what} needs a -g with the ${controller} controller`);
-    return d;
-  };
+  const has = (d: CgroupDir, controller: string) => d.hierarchy.version === 1
+    ? d.hierarchy.controllers.includes(controller)
+    : d.controllers.includes(controller) || controller === 'cgroup';
   const placed = new Set<string>();
-  for (const v of [1, 2] as const) {
-    for (const k of knobs(o.limits, v)) {
-      const d = findDir(k.controller);
-      if (!d || d.hierarchy.version !== v) continue;
+  for (const d of dirs.values()) {
+    for (const k of knobs(o.limits, d.hierarchy.version, (file) => readOr(path.join(d.dir, file), ''))) {
+      if (!has(d, k.controller)) continue;
       steps.push({ op: 'write', path: path.join(d.dir, k.file), data: k.value });
       placed.add(k.option);
     }
   }
-  for (const k of knobs(o.limits, 1)) {
-    if (!placed.has(k.option)) dirFor(k.controller, k.option);
-  }
+  const unplaced = knobs(o.limits, 1).find((k) => !placed.has(k.option));
+  if (unplaced) throw new ToolError(`${unplaced.option} needs a -g with the ${unplaced.controller} controller`);
   for (const { name, value } of o.raw) {
-    const d = dirFor(name.slice(0, name.indexOf('.')), `-r ${name}`);
+    const controller = name.slice(0, name.indexOf('.'));
+    const d = [...dirs.values()].find((x) => has(x, controller));
+    if (!d) throw new ToolError(`-r ${name} needs a -g with the ${controller} controller`);
     steps.push({ op: 'write', path: path.join(d.dir, name), data: value });
   }
 

@@ -4,7 +4,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  getopt, members, print, readCgroups, resolveSpecs, ToolError, UsageError,
+  cgroupName, getopt, members, print, readCgroups, resolveSpecs, ToolError, UsageError,
   type FileStep, type Option, type Outcome, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -43,7 +43,7 @@ export function plan(specs: string[], recursive: boolean, kill: boolean): FileSt
   const dirs = resolveSpecs(cg, specs);
   const steps: FileStep[] = [];
   for (const d of dirs) {
-    const name = `${d.controllers.join(',')}:${d.path}`;
+    const name = cgroupName(d);
     if (d.path === '/') throw new ToolError(`refusing to remove the root of a hierarchy (${name})`);
     if (!fs.existsSync(path.join(d.dir, 'cgroup.procs'))) throw new ToolError(`cgroup ${name} does not exist`);
     const all = tree(d.dir);

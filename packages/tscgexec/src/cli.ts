@@ -1,10 +1,10 @@
 // tscgexec (libcgroup cgexec): move this very process into cgroups, then
-// become the program. The moves are writes to cgroup.procs made by
-// tscore-exec just before its exec, so the PID is kept and no Node remains.
+// become the program. The moves are writes (v1: tasks, v2: cgroup.procs) made
+// by tscore-exec just before its exec, so the PID is kept and no Node remains.
 import fs = require('fs');
 import path = require('path');
 import {
-  envList, getopt, print, program, readCgroups, resolveSpecs, ToolError, UsageError,
+  cgroupName, checkJoinable, envList, getopt, joinSteps, print, program, readCgroups, resolveSpecs, ToolError, UsageError,
   type CgroupDir, type Option, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -19,8 +19,9 @@ export const USAGE = `
 Usage:
  tscgexec [-g <controllers>:<path>]... [--sticky] <program> [<argument>...]
 
-Run a program in the given cgroups: this process joins them (all its
-threads: cgroup.procs), then becomes the program, with the same PID.
+Run a program in the given cgroups: this process joins them (v1: through
+tasks, as cgexec, so a user given them by tscgcreate -t may; v2: through
+cgroup.procs), then becomes the program, with the same PID.
 
 Options:
  -g <controllers>:<path>   a cgroup: comma-separated controllers (* for all)
@@ -37,13 +38,8 @@ Options:
 export function joinable(specs: string[]): CgroupDir[] {
   const dirs = resolveSpecs(readCgroups(), specs);
   for (const d of dirs) {
-    const name = `${d.controllers.join(',')}:${d.path}`;
-    if (!fs.existsSync(path.join(d.dir, 'cgroup.procs'))) throw new ToolError(`cgroup ${name} does not exist`);
-    if (d.hierarchy.version === 2 && d.path !== '/') {
-      const enabled = fs.readFileSync(path.join(d.dir, 'cgroup.subtree_control'), 'utf8').trim();
-      if (enabled)
-        throw new ToolError(`cannot join ${name}: it has controllers enabled for its children (${enabled}), and cgroup v2 puts processes only in leaves`);
-    }
+    if (!fs.existsSync(path.join(d.dir, 'cgroup.procs'))) throw new ToolError(`cgroup ${cgroupName(d)} does not exist`);
+    checkJoinable(d);
   }
   return dirs;
 }
@@ -59,8 +55,7 @@ export const tscgexec: Tool = {
     }
     if (operands.length === 0) throw new UsageError('no program given');
     if (specs.length === 0) throw new UsageError('no cgroup given (-g <controllers>:<path>)');
-    const self = String(process.pid);
-    const steps: Step[] = joinable(specs).map((d) => ({ op: 'write', path: path.join(d.dir, 'cgroup.procs'), data: self }));
+    const steps: Step[] = joinSteps(joinable(specs));
     const p = program(operands, process.env, process.getuid!());
     steps.push({ op: 'exec', file: p.file, argv: p.argv });
     if (options.some((o) => o.key === 'dry-run')) return { print: print(steps).join('\n') + '\n' };
