@@ -66,6 +66,14 @@ if (v1Host) t.test('-r/--set writes a raw knob as given; -r without = is refused
   t.equal(bad.stderr, "tscgcreate: -r: expected <controller>.<knob>=<value>, not 'memory.limit_in_bytes'\n");
 });
 
+if (v1Host) t.test('-r and limits are written to every cgroup named with their controller', async (t) => {
+  const base = cgroupBase(t);
+  const r = tool('tscgcreate', ['-g', `cpu:${base}/a`, '-g', `cpu,pids:${base}/b`, '-r', 'cpu.shares=512', '--pids', '7']);
+  t.equal(r.status, 0, r.stderr);
+  for (const x of ['a', 'b']) t.equal(knob('cpu', `${base}/${x}`, 'cpu.shares'), '512', `cpu.shares in ${x}`);
+  t.equal(knob('pids', `${base}/b`, 'pids.max'), '7');
+});
+
 if (v1Host) t.test('creating an existing cgroup is not an error; its limits are set again', async (t) => {
   const x = `${cgroupBase(t)}/i`;
   t.equal(tool('tscgcreate', ['-g', `memory,pids:${x}`, '--pids', '10']).status, 0);
@@ -127,6 +135,7 @@ const refusals: [string[], RegExp][] = [
   [['-g', ':/'], /^refusing to change the root of a hierarchy \(:\/\)$/],
   [['-g', 'memory:.'], /^bad cgroup path '\.': no empty, '\.' or '\.\.' components$/],
   [['-g', 'memory:BASE/x', '--memory', '12Q'], /^--memory: bad size '12Q'/],
+  [['-g', 'cpu:BASE/x', '-r', 'cpu.shares='], /^-r: expected <controller>\.<knob>=<value>, not 'cpu\.shares='$/],
   [['-g', 'memory:BASE/x', '--memory-swap', '1G'], /^--memory-swap needs --memory/],
   [['-g', 'memory:BASE/x', '--memory', '2G', '--memory-swap', '1G'], /^--memory-swap must be at least --memory$/],
   [['-g', 'pids:BASE/x', '--pids', '-1'], /^--pids: bad number '-1'/],

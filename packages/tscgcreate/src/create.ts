@@ -48,7 +48,8 @@ Options:
  -d, --dperm <mode>        mode of the directories (octal)
  -f, --fperm <mode>        mode of the files (octal)
  -s, --tperm <mode>        mode of the file that takes processes (octal)
- -r, --set <name>=<value>  write a knob as given (memory.high=1G); repeatable
+ -r, --set <name>=<value>  write a knob as given (memory.high=1G) in each
+                             cgroup with its controller; repeatable
 
 Limits, the same on v1 and v2:
      --memory <size>       memory.limit_in_bytes / memory.max (K, M, G; max)
@@ -164,9 +165,9 @@ export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } 
   if (unplaced) throw new ToolError(`${unplaced.option} needs a -g with the ${unplaced.controller} controller`);
   for (const { name, value } of o.raw) {
     const controller = name.slice(0, name.indexOf('.'));
-    const d = [...dirs.values()].find((x) => has(x, controller));
-    if (!d) throw new ToolError(`-r ${name} needs a -g with the ${controller} controller`);
-    steps.push({ op: 'write', path: path.join(d.dir, name), data: value });
+    const each = [...dirs.values()].filter((x) => has(x, controller));
+    if (!each.length) throw new ToolError(`-r ${name} needs a -g with the ${controller} controller`);
+    for (const d of each) steps.push({ op: 'write', path: path.join(d.dir, name), data: value });
   }
 
   // ownership and modes, of the cgroups named (not of parents made on the way)
@@ -210,7 +211,7 @@ export function parse(argv: string[]): CreateOptions | { print: string } {
       case 's': o.procsMode = parseMode(v, as); break;
       case 'set': {
         const eq = v.indexOf('=');
-        if (eq <= 0 || !/^[a-z_0-9]+\.[\w.]+$/.test(v.slice(0, eq))) throw new ToolError(`${as}: expected <controller>.<knob>=<value>, not '${v}'`);
+        if (eq <= 0 || eq === v.length - 1 || !/^[a-z_0-9]+\.[\w.]+$/.test(v.slice(0, eq))) throw new ToolError(`${as}: expected <controller>.<knob>=<value>, not '${v}'`);
         o.raw.push({ name: v.slice(0, eq), value: v.slice(eq + 1) });
         break;
       }
