@@ -12,9 +12,10 @@
       "type": "executable",
       "sources": [
         "src/exec/main.c", "src/exec/ns.c", "src/exec/fs.c",
-        "src/exec/ids.c", "src/exec/proc.c"
+        "src/exec/ids.c", "src/exec/proc.c", "src/exec/caller.c", "src/exec/launch.c"
       ],
-      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
+      "ldflags": ["-static"]
     },
     {
       "target_name": "stage-artifacts",

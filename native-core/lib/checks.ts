@@ -1,6 +1,7 @@
 // Checks made before the first system call that changes anything, so that
 // bad input is refused in one line with nothing done.
 import fs = require('fs');
+import { encodeBytes } from './bytes';
 import { ToolError } from './errors';
 
 function reason(e: unknown): string {
@@ -14,7 +15,7 @@ function reason(e: unknown): string {
 /** That `file` exists; else "<what>: <reason>". */
 export function mustExist(file: string, what: string): fs.Stats {
   try {
-    return fs.statSync(file);
+    return fs.statSync(encodeBytes(file));
   } catch (e) {
     throw new ToolError(`${what}: ${reason(e)}`);
   }
@@ -26,8 +27,12 @@ export function mustBeDirectory(dir: string, what: string): void {
 
 /** The contents of a /proc file of `pid`, or "<what>: <reason>". */
 export function readProc(pid: number, file: string, what = `cannot read /proc/${pid}/${file}`): string {
+  return readProcBytes(pid, file, what).toString('utf8');
+}
+
+export function readProcBytes(pid: number, file: string, what = `cannot read /proc/${pid}/${file}`): Buffer {
   try {
-    return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
+    return fs.readFileSync(`/proc/${pid}/${file}`);
   } catch (e) {
     throw new ToolError(`${what}: ${reason(e)}`);
   }

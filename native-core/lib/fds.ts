@@ -8,12 +8,16 @@
 // Read the table before process.stdout or process.stderr is first used:
 // creating those streams makes libuv open a reserve /dev/null, which would
 // look like the caller's. The tool runner keeps to that on its exec path.
+import { callerRecord } from './entry';
 import { addon } from './native';
 
 const NODE_INODES = /^anon_inode:\[?(eventpoll|eventfd|signalfd|timerfd|inotify)\]?$/;
 
-/** Of the open fds, the caller's, above 2 (0–2 are always passed on). */
+/** Of the open fds, the caller's, above 2 (0–2 are always passed on): as
+ * the launcher recorded them, or else told from Node's own by their kind. */
 export function inheritedFds(): number[] {
+  const recorded = callerRecord();
+  if (recorded) return recorded.fds.filter((fd) => fd > 2);
   const open = addon().fdTable().filter((f) => f.fd > 2);
   const pipeModes = new Map<string, Set<number>>();
   for (const { link, mode } of open) {

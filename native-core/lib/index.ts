@@ -1,7 +1,9 @@
 // The typed API over the native core, shared by every ts* tool.
+export * from './bytes';
 export * from './cgroup-limits';
 export * from './cgroups';
 export * from './checks';
+export * from './entry';
 export * from './errors';
 export * from './fds';
 export * from './filesteps';

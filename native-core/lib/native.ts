@@ -4,7 +4,9 @@ import path = require('path');
 
 interface Addon {
   /** execve(); `inherit` are fds (beyond 0–2) to pass on. Returns only on failure, with the errno. */
-  execve(file: string, argv: string[], env: string[], inherit: number[]): number;
+  execve(file: string, argv: (string | Buffer)[], env: string[], inherit: number[]): number;
+  /** a memfd (close-on-exec) holding `data`, or -errno */
+  memfd(data: Buffer): number;
   strerror(errno: number): string;
   /** the CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE), or -errno */
   nsType(path: string): number;

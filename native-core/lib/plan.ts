@@ -2,6 +2,7 @@
 // `--dry-run` prints it, tscore-exec runs it (see src/exec/core.h for the wire
 // format). Each step's printed form is also its error label: a failing step
 // reports "<tool>: <step as printed> failed: <strerror>".
+import type { CallerRecord } from './entry';
 import { cloneNames, errnoName, mountNames, openNames } from './kernel';
 import { signalName } from './signals';
 
@@ -39,6 +40,11 @@ export type Step = { ignore?: Ignore } & (
   | { op: 'setuid'; uid: number }
   | { op: 'keep-caps' }
   | { op: 'pdeathsig'; signal: number; slot: number }
+  /** the entry state the caller gave, put back just before the program's exec */
+  | { op: 'caller'; record: CallerRecord }
+  /** the program's environment: data until the exec applies it */
+  | { op: 'environ'; vars: string[] }
+  | { op: 'nondumpable' }
   | { op: 'run'; argv: string[] }
   | { op: 'exec'; file: string; argv: string[] }
   /** a child forked now, in the original namespaces, that runs `steps` when released */
@@ -83,6 +89,9 @@ export function describe(s: Step): string {
     case 'setuid': return `setuid(${s.uid})`;
     case 'keep-caps': return 'capset(inheritable = permitted); prctl(PR_CAP_AMBIENT_RAISE, each permitted cap)';
     case 'pdeathsig': return `prctl(PR_SET_PDEATHSIG, ${signalName(s.signal)}); exit if the parent (fd#${s.slot}) is gone`;
+    case 'caller': return 'at exec: the signal dispositions, mask, RLIMIT_NOFILE and stdio flags the caller gave';
+    case 'environ': return `at exec: an environment of ${s.vars.length} variables`;
+    case 'nondumpable': return 'prctl(PR_SET_DUMPABLE, 0)';
     case 'run': return `run ${JSON.stringify(s.argv)} and wait for it`;
     case 'exec': return `execvp(${q(s.file)}, ${JSON.stringify(s.argv)})`;
     case 'helper': return `fork() helper#${s.slot}, which waits in the original namespaces`;
@@ -115,7 +124,9 @@ function args(s: Step): string[] {
     case 'fchdir': return [String(s.slot)];
     case 'pidfile-open': return [s.dir, s.name, String(s.slot)];
     case 'pidfile-write': return [String(s.slot)];
-    case 'setgroups': case 'keep-caps': return [];
+    case 'setgroups': case 'keep-caps': case 'nondumpable': return [];
+    case 'caller': return [s.record.ignored, s.record.blocked, ...s.record.nofile, ...s.record.stdio.map(String)];
+    case 'environ': return [String(s.vars.length), ...s.vars];
     case 'setgid': return [String(s.gid)];
     case 'setuid': return [String(s.uid)];
     case 'pdeathsig': return [String(s.signal), String(s.slot)];

@@ -1,5 +1,7 @@
 // What every tool's bin runs: argv → outcome; then print, or hand the plan to
 // tscore-exec. All refusals end here as one line on stderr, never a stack.
+import { encodeBytes } from './bytes';
+import { callerArgv, callerRecord } from './entry';
 import { ToolError, UsageError } from './errors';
 import { inheritedFds } from './fds';
 import { runFileSteps, type Explain, type FileStep } from './filesteps';
@@ -12,7 +14,7 @@ export type Outcome =
   | { print: string }
   /** file work done in Node first (undone if it fails), then, if there are
    * steps, tscore-exec runs them (the last one execs the program) */
-  | { files?: FileStep[]; explain?: Explain; steps: Step[]; env: string[] };
+  | { files?: FileStep[]; explain?: Explain; steps: Step[]; /** the program's environment */ env: string[] };
 
 export interface Tool {
   name: string;
@@ -31,37 +33,39 @@ export function helpOrVersion(key: string, tool: string, usage: string, version:
   return { print: key === 'help' ? usage : `${tool} from ts-container-tools ${version}\n` };
 }
 
-export function envList(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${v}`);
-}
-
-/** Become tscore-exec, running the plan. Nothing has been written to stdout or
- * stderr on this path, so Node holds no unflushed output that exec would lose,
- * and its stdio streams do not exist yet (see fds.ts). */
-function handover(tool: string, steps: Step[], env: string[]): never {
+/** Become tscore-exec, running the plan. Its argv is the tool's command line
+ * (what `ps` shows); its environment is only where to find the plan, a
+ * memfd: the caller's record, the program's environment, then the steps.
+ * Nothing has been written to stdout or stderr on this path, so Node holds
+ * no unflushed output that exec would lose, and its stdio streams do not
+ * exist yet (see fds.ts). */
+function handover(tool: string, argv: string[], steps: Step[], env: string[]): never {
   const exe = executorPath();
-  const err = addon().execve(exe, [tool, tool, ...encode(steps)], env, inheritedFds());
+  const record = callerRecord();
+  const head: Step[] = [...(record ? [{ op: 'caller' as const, record }] : []), { op: 'environ', vars: env }];
+  const NUL = Buffer.of(0);
+  const fd = addon().memfd(Buffer.concat(encode([...head, ...steps]).flatMap((w) => [encodeBytes(w), NUL])));
+  if (fd < 0) throw new ToolError(`cannot hand the plan to ${exe}: ${addon().strerror(-fd)}`);
+  const err = addon().execve(exe, [tool, ...argv.map(encodeBytes)], [`TSCORE_PLAN=${fd}`], [...inheritedFds(), fd]);
   throw new ToolError(`cannot execute ${exe}: ${addon().strerror(err)}`);
 }
 
 export function report(tool: string, e: unknown): number {
   const message = e instanceof Error ? e.message : String(e);
   const hint = e instanceof UsageError ? ` (try '${tool} --help')` : '';
-  process.stderr.write(`${tool}: ${message.split('\n')[0]}${hint}\n`);
+  process.stderr.write(encodeBytes(`${tool}: ${message.split('\n')[0]}${hint}\n`));
   return e instanceof ToolError ? e.status : 1;
 }
 
-export function main(tool: Tool, argv: string[] = process.argv.slice(2)): void {
+export function main(tool: Tool, argv: string[] = callerArgv()): void {
   try {
     const outcome = tool.plan(argv);
     if ('print' in outcome) {
-      process.stdout.write(outcome.print);
+      process.stdout.write(encodeBytes(outcome.print));
       return;
     }
     if (outcome.files) runFileSteps(outcome.files, outcome.explain);
-    if (outcome.steps.length) handover(tool.name, outcome.steps, outcome.env);
+    if (outcome.steps.length) handover(tool.name, argv, outcome.steps, outcome.env);
   } catch (e) {
     process.exitCode = report(tool.name, e);
   }

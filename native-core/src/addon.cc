@@ -11,15 +11,25 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
 namespace {
 
+// Strings as UTF-8; Buffers byte for byte (argv the caller gave may be any bytes).
 std::vector<std::string> Strings(const Napi::Array& a) {
   std::vector<std::string> out;
-  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value v = a.Get(i);
+    if (v.IsBuffer()) {
+      auto b = v.As<Napi::Buffer<char>>();
+      out.emplace_back(b.Data(), b.Length());
+    } else {
+      out.push_back(v.As<Napi::String>().Utf8Value());
+    }
+  }
   return out;
 }
 
@@ -92,6 +102,27 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), err);
 }
 
+// A memfd holding `data`, read from the start by tscore-exec: the plan travels
+// there, not in argv (no E2BIG, and `ps` shows the tool's own command line).
+// Returns the fd (close-on-exec: the caller passes it on explicitly) or -errno.
+Napi::Value MemFd(const Napi::CallbackInfo& info) {
+  auto data = info[0].As<Napi::Buffer<char>>();
+  int fd = memfd_create("tscore-plan", MFD_CLOEXEC);
+  if (fd < 0) return Napi::Number::New(info.Env(), -errno);
+  size_t done = 0;
+  while (done < data.Length()) {
+    ssize_t r = write(fd, data.Data() + done, data.Length() - done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      int err = r < 0 ? errno : EIO;
+      close(fd);
+      return Napi::Number::New(info.Env(), -err);
+    }
+    done += r;
+  }
+  return Napi::Number::New(info.Env(), fd);
+}
+
 Napi::Value Strerror(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), strerror(info[0].As<Napi::Number>().Int32Value()));
 }
@@ -135,6 +166,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nsType", Napi::Function::New(env, NsType));
   exports.Set("fdTable", Napi::Function::New(env, FdTable));
   exports.Set("execve", Napi::Function::New(env, Execve));
+  exports.Set("memfd", Napi::Function::New(env, MemFd));
   exports.Set("strerror", Napi::Function::New(env, Strerror));
   return exports;
 }

@@ -186,7 +186,7 @@ t.test('--help, --version, --dry-run', async (t) => {
   t.match(tool('tsnsenter', ['-V']).stdout, /^tsnsenter from ts-container-tools /);
   const dry = tool('tsnsenter', ['--dry-run', '-t', self, '-a', '-r', '-w', 'true']);
   t.equal(dry.status, 0, dry.stderr);
-  t.match(dry.stdout, new RegExp(`^pidfd_open\\(${self}\\) as fd#0\\nopen\\("/proc/${self}/root"`));
+  t.match(dry.stdout, new RegExp(`^prctl\\(PR_SET_DUMPABLE, 0\\)\\npidfd_open\\(${self}\\) as fd#0\\nopen\\("/proc/${self}/root"`));
   t.match(dry.stdout, /poll\(pidfd of \d+\): still running\nsetns\(pidfd of \d+, /);
   t.match(dry.stdout, /fchdir\(fd#1 .*\)\nchroot\("\."\)\nfchdir\(fd#2/);
 });

@@ -1,7 +1,12 @@
 /* tscore-exec: runs a plan of system calls, single-threaded, then execs.
  *
- * The plan arrives as argv words built by the TypeScript side:
- *   tscore-exec TOOL  OP LABEL IGNORE ARGS...  OP LABEL IGNORE ARGS...  ...
+ * Node execs it with argv = the tool's own command line (so `ps` shows the
+ * tool) and an environment of exactly one variable, TSCORE_PLAN=FD: the plan
+ * is read from that descriptor (a memfd), as NUL-terminated words built by
+ * the TypeScript side:
+ *   OP LABEL IGNORE ARGS...  OP LABEL IGNORE ARGS...  ...
+ * Nothing the caller or a container chose steers this process: no
+ * environment (and, statically linked, no loader), no plan in argv.
  * LABEL is the call as `--dry-run` prints it; on failure we print
  * "TOOL: LABEL failed: strerror" and exit 1. IGNORE is "0" (none), "*" (any
  * errno) or an errno number that is not an error for this step.
@@ -10,6 +15,8 @@
 #ifndef TSCORE_EXEC_CORE_H
 #define TSCORE_EXEC_CORE_H
 
+#include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #define MAX_SLOTS 16
@@ -21,6 +28,13 @@ struct ctx {
 	const char *slot_name[MAX_SLOTS]; /* a file name relative to slot_fd (pid files) */
 	int entered[MAX_SLOTS];         /* setns() through this slot succeeded already */
 	pid_t child;                    /* the forked child, in the supervising parent */
+	char **envp;                    /* the program's environment, applied only by exec */
+	struct caller {                 /* the caller's state, recorded before Node started */
+		int recorded;
+		uint64_t ignored, blocked;  /* signal bits, 1 << (sig - 1) */
+		struct rlimit nofile;
+		int stdio_fl[3];            /* F_GETFL of fds 0-2, or -1 if closed */
+	} caller;
 };
 
 /* A step's arguments: w[0..n-1]. Returns 0, or -1 with errno set. */
@@ -59,6 +73,10 @@ int step_setgid(struct ctx *c, char **w, int n);
 int step_setuid(struct ctx *c, char **w, int n);
 int step_keep_caps(struct ctx *c, char **w, int n);
 
+int step_caller(struct ctx *c, char **w, int n);
+int step_environ(struct ctx *c, char **w, int n);
+int step_nondumpable(struct ctx *c, char **w, int n);
+
 int step_pdeathsig(struct ctx *c, char **w, int n);
 int step_run(struct ctx *c, char **w, int n);
 int step_exec(struct ctx *c, char **w, int n);
@@ -70,8 +88,23 @@ int block_helper(struct ctx *c, char **w, int i, int to);
 int step_release(struct ctx *c, char **w, int n);
 int block_fork(struct ctx *c, char **w, int i, int to);
 
-/* small shared helpers */
+/* the caller's signals, mask, limit and stdio flags, just before an exec */
+void restore_caller(const struct ctx *c);
+/* the launcher: records the caller's state, then starts Node (launch.c) */
+int launch(int argc, char **argv);
+
+/* the kernel's struct sigaction: glibc's refuses the signals it reserves */
+struct ksigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+/* small shared helpers: numbers in the plan; a malformed one ends the run */
 long num(const char *s);
+int inum(const char *s);  /* num() within the range of an int */
+unsigned long long unum(const char *s, int base);
 int slot_index(const char *s);
 void fail_exit(struct ctx *c, const char *label, int err) __attribute__((noreturn));
 void say(const char *a, const char *b, const char *d, const char *e); /* "TOOL: abde" on stderr */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,7 +35,7 @@ static int write_all(int fd, const char *buf, size_t len)
 int step_open(struct ctx *c, char **w, int n)
 {
 	(void)n;
-	int fd = open(w[0], (int)num(w[2]) | O_CLOEXEC);
+	int fd = open(w[0], inum(w[2]) | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	c->slot_fd[slot_index(w[1])] = fd;
@@ -70,7 +71,7 @@ int step_mount(struct ctx *c, char **w, int n)
 int step_umount(struct ctx *c, char **w, int n)
 {
 	(void)c; (void)n;
-	return umount2(w[0], (int)num(w[1]));
+	return umount2(w[0], inum(w[1]));
 }
 
 int step_chroot(struct ctx *c, char **w, int n)
@@ -92,9 +93,11 @@ int step_fchdir(struct ctx *c, char **w, int n)
 }
 
 /* pidfile-open DIR NAME SLOT: opened before any namespace or root changes, so
- * the file lands where the caller named it. A FIFO is opened for writing
- * (this waits for its reader); anything else is written later through its
- * directory, atomically. */
+ * the file lands where the caller named it. A FIFO of the caller's own is
+ * opened for writing (this waits for its reader); anything else is replaced
+ * later through its directory, atomically. Nothing is followed: the name is
+ * looked at with O_PATH|O_NOFOLLOW, so neither a planted link nor a planted
+ * FIFO of someone else can steer or stall us. */
 int step_pidfile_open(struct ctx *c, char **w, int n)
 {
 	(void)n;
@@ -103,9 +106,13 @@ int step_pidfile_open(struct ctx *c, char **w, int n)
 	if (dir < 0)
 		return -1;
 	struct stat st;
-	if (fstatat(dir, w[1], &st, 0) == 0 && S_ISFIFO(st.st_mode)) {
-		int fd = openat(dir, w[1], O_WRONLY | O_CLOEXEC);
+	int at = openat(dir, w[1], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (at >= 0 && fstat(at, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		char self[64];
+		snprintf(self, sizeof self, "/proc/self/fd/%d", at);
+		int fd = st.st_uid == geteuid() ? open(self, O_WRONLY | O_CLOEXEC) : (errno = EPERM, -1);
 		int err = errno;
+		close(at);
 		close(dir);
 		if (fd < 0) {
 			errno = err;
@@ -115,9 +122,26 @@ int step_pidfile_open(struct ctx *c, char **w, int n)
 		c->slot_name[k] = NULL;
 		return 0;
 	}
+	if (at >= 0)
+		close(at);
 	c->slot_fd[k] = dir;
 	c->slot_name[k] = w[1];
 	return 0;
+}
+
+/* A new file of an unpredictable name in dir, never one that was there. */
+static int create_temp(int dir, const char *name, char *tmp, size_t size)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		unsigned long long r;
+		if (getrandom(&r, sizeof r, 0) != sizeof r)
+			return -1;
+		snprintf(tmp, size, ".%s.%016llx", name, r);
+		int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
 }
 
 /* pidfile-write SLOT: the PID that runs the program, as the caller sees it */
@@ -132,8 +156,7 @@ int step_pidfile_write(struct ctx *c, char **w, int n)
 		rc = write_all(fd, buf, (size_t)len);
 	} else {
 		char tmp[4096];
-		snprintf(tmp, sizeof tmp, ".%s.%d.tmp", c->slot_name[k], (int)getpid());
-		int out = openat(fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int out = create_temp(fd, c->slot_name[k], tmp, sizeof tmp);
 		if (out < 0)
 			return -1;
 		rc = write_all(out, buf, (size_t)len);

@@ -18,13 +18,13 @@ int step_setgroups(struct ctx *c, char **w, int n)
 int step_setgid(struct ctx *c, char **w, int n)
 {
 	(void)c; (void)n;
-	return setgid((gid_t)num(w[0]));
+	return setgid((gid_t)unum(w[0], 10));
 }
 
 int step_setuid(struct ctx *c, char **w, int n)
 {
 	(void)c; (void)n;
-	return setuid((uid_t)num(w[0]));
+	return setuid((uid_t)unum(w[0], 10));
 }
 
 /* permitted -> inheritable -> ambient, so the caps survive exec as non-root */

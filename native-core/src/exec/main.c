@@ -1,12 +1,18 @@
 /* tscore-exec: the plan interpreter. See core.h for the word format. */
 #include "core.h"
 
+#define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static const struct op ops[] = {
 	{ "unshare", 1, 0, step_unshare },
@@ -35,6 +41,9 @@ static const struct op ops[] = {
 	{ "run", 0, 1, step_run },
 	{ "exec", 1, 1, step_exec },
 	{ "release", 1, 0, step_release },
+	{ "caller", 7, 0, step_caller },
+	{ "environ", 0, 1, step_environ },
+	{ "nondumpable", 0, 0, step_nondumpable },
 	/* blocks: the last fixed argument counts the nested steps that follow */
 	{ "helper", 2, 0, NULL },
 	{ "fork", 3, 0, NULL },
@@ -71,7 +80,7 @@ int step_end(char **w, int i, int to)
 	if (o->tail) {
 		if (j >= to)
 			bad_plan(i);
-		j += 1 + (int)num(w[j]);
+		j += 1 + inum(w[j]);
 	}
 	if (!o->fn) {
 		long nested = num(w[j - 1]);
@@ -126,15 +135,38 @@ void fail_exit(struct ctx *c, const char *label, int err)
 	_exit(1);
 }
 
+static void not_a_number(const char *s) __attribute__((noreturn));
+static void not_a_number(const char *s)
+{
+	say("internal error: not a number in plan: ", s, NULL, NULL);
+	_exit(1);
+}
+
 long num(const char *s)
 {
 	char *end;
 	errno = 0;
 	long v = strtol(s, &end, 10);
-	if (errno || *s == 0 || *end) {
-		say("internal error: not a number in plan: ", s, NULL, NULL);
-		_exit(1);
-	}
+	if (errno || *s == 0 || *end)
+		not_a_number(s);
+	return v;
+}
+
+int inum(const char *s)
+{
+	long v = num(s);
+	if (v < INT_MIN || v > INT_MAX)
+		not_a_number(s);
+	return (int)v;
+}
+
+unsigned long long unum(const char *s, int base)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, base);
+	if (errno || *s == 0 || *s == '-' || *end)
+		not_a_number(s);
 	return v;
 }
 
@@ -148,19 +180,69 @@ int slot_index(const char *s)
 	return (int)k;
 }
 
+/* The plan: all of the memfd named by TSCORE_PLAN, NUL-terminated words. */
+static char **read_plan(int fd, int *count)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0)
+		return NULL;
+	char *buf = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t r = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return NULL;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (!buf || buf[got - 1] != 0)
+		return NULL;
+	int n = 0;
+	for (size_t k = 0; k < got; k++)
+		n += buf[k] == 0;
+	char **w = malloc(sizeof(char *) * ((size_t)n + 1));
+	if (!w)
+		return NULL;
+	for (int k = 0, at = 0; k < n; k++) {
+		w[k] = buf + at;
+		at += (int)strlen(buf + at) + 1;
+	}
+	w[n] = NULL;
+	*count = n;
+	return w;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		say("usage: tscore-exec TOOL STEP...", NULL, NULL, NULL);
+	const char *plan_fd = environ[0] && !environ[1] ? getenv("TSCORE_PLAN") : NULL;
+	if (!plan_fd) {
+		if (argc >= 3 && strcmp(argv[1], "--launch") == 0) {
+			const char *name = strrchr(argv[2], '/');
+			g_tool = name ? name + 1 : argv[2];
+			return launch(argc, argv);
+		}
+		say("a plan executor for the ts* tools: their bin scripts run it", NULL, NULL, NULL);
 		return 1;
 	}
-	g_tool = argv[1];
+	/* argv is the tool's command line, for ps; the name is the tool's, for pgrep */
+	g_tool = argv[0];
+	prctl(PR_SET_NAME, argv[0], 0, 0, 0);
 	signal(SIGCHLD, SIG_DFL);
+	/* a helper that died leaves us a broken pipe: an error to report, not a death */
+	signal(SIGPIPE, SIG_IGN);
 
-	struct ctx c = { .tool = argv[1] };
+	struct ctx c = { .tool = argv[0] };
 	for (int k = 0; k < MAX_SLOTS; k++)
 		c.slot_fd[k] = -1;
-	run_steps(&c, argv, 2, argc);
+	int n;
+	char **w = read_plan(inum(plan_fd), &n);
+	if (!w) {
+		say("internal error: cannot read the plan", NULL, NULL, NULL);
+		return 1;
+	}
+	run_steps(&c, w, 0, n);
 	/* a plan ends in exec; one that does not simply succeeds */
 	return 0;
 }

@@ -16,7 +16,7 @@
 int step_unshare(struct ctx *c, char **w, int n)
 {
 	(void)c; (void)n;
-	return unshare((int)num(w[0]));
+	return unshare(inum(w[0]));
 }
 
 /* setns SLOT NSTYPE: the slot holds a namespace file or a pidfd. A slot
@@ -28,7 +28,7 @@ int step_setns(struct ctx *c, char **w, int n)
 	int k = slot_index(w[0]);
 	if (c->entered[k])
 		return 0;
-	if (setns(c->slot_fd[k], (int)num(w[1])) < 0)
+	if (setns(c->slot_fd[k], inum(w[1])) < 0)
 		return -1;
 	c->entered[k] = 1;
 	return 0;
@@ -55,7 +55,7 @@ int step_pidfd_alive(struct ctx *c, char **w, int n)
 int step_socket_netns(struct ctx *c, char **w, int n)
 {
 	(void)n;
-	int sock = (int)syscall(SYS_pidfd_getfd, c->slot_fd[slot_index(w[0])], (int)num(w[1]), 0);
+	int sock = (int)syscall(SYS_pidfd_getfd, c->slot_fd[slot_index(w[0])], inum(w[1]), 0);
 	if (sock < 0)
 		return -1;
 	int ns = ioctl(sock, SIOCGSKNS);
@@ -86,7 +86,7 @@ int step_ns_get(struct ctx *c, char **w, int n)
 int step_pidfd_open(struct ctx *c, char **w, int n)
 {
 	(void)n;
-	pid_t pid = strcmp(w[0], "self") == 0 ? getpid() : (pid_t)num(w[0]);
+	pid_t pid = strcmp(w[0], "self") == 0 ? getpid() : (pid_t)inum(w[0]);
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
 		return -1;
@@ -101,7 +101,7 @@ int step_check_ino(struct ctx *c, char **w, int n)
 	struct stat st;
 	if (fstat(c->slot_fd[slot_index(w[0])], &st) < 0)
 		return -1;
-	if ((unsigned long)st.st_ino != (unsigned long)num(w[1])) {
+	if ((unsigned long)st.st_ino != unum(w[1], 10)) {
 		errno = ESRCH;
 		return -1;
 	}

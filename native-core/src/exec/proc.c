@@ -15,6 +15,10 @@
 
 static pid_t g_forward_to;
 
+/* a helper's status when it gave up before it was released (it runs no step
+ * that exits so: a failing step exits 1, after saying why) */
+#define HELPER_GAVE_UP 255
+
 /* Wait for a byte on fd; EOF means the other side gave up. */
 static int await_go(int fd)
 {
@@ -27,13 +31,17 @@ static int await_go(int fd)
 	return r == 1 ? 0 : -1;
 }
 
-static void go(int fd)
+/* Let a waiting process go; -1 (EPIPE) if it is gone already. */
+static int go(int fd)
 {
 	ssize_t r;
 	do
 		r = write(fd, "g", 1);
 	while (r < 0 && errno == EINTR);
+	int err = errno;
 	close(fd);
+	errno = err;
+	return r == 1 ? 0 : -1;
 }
 
 /* helper LABEL IGN SLOT N, then N steps: a child forked now, in the original
@@ -54,7 +62,7 @@ int block_helper(struct ctx *c, char **w, int i, int end)
 		close(p[1]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent || await_go(p[0]) < 0)
-			_exit(1);
+			_exit(HELPER_GAVE_UP);
 		struct ctx hc = *c;
 		hc.child = 0;
 		run_steps(&hc, w, body, end);
@@ -66,18 +74,23 @@ int block_helper(struct ctx *c, char **w, int i, int end)
 	return end;
 }
 
-/* release SLOT: let the helper run, wait for it; its failure is ours */
+/* release SLOT: let the helper run, wait for it; its failure is ours. One
+ * that died before it was released said nothing itself: we say it. */
 int step_release(struct ctx *c, char **w, int n)
 {
 	(void)n;
 	int k = slot_index(w[0]);
 	int st;
-	go(c->slot_fd[k]);
+	int gone = go(c->slot_fd[k]) < 0;
 	c->slot_fd[k] = -1;
 	while (waitpid(c->slot_pid[k], &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	c->slot_pid[k] = 0;
+	if (gone || WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == HELPER_GAVE_UP)) {
+		errno = ESRCH; /* "No such process": it died, or gave up, before it was released */
+		return -1;
+	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	if (c->child > 0) {
@@ -143,7 +156,7 @@ int block_fork(struct ctx *c, char **w, int i, int end)
 {
 	const char *label = w[i + 1];
 	int forwarding = strcmp(w[i + 3], "forward") == 0;
-	int untraced = (int)num(w[i + 4]);
+	int untraced = inum(w[i + 4]);
 	int body = i + 3 + 3;
 	sigset_t intterm, old;
 	struct sigaction sa = { 0 }, old_int, old_term;
@@ -193,7 +206,7 @@ int block_fork(struct ctx *c, char **w, int i, int end)
 int step_pdeathsig(struct ctx *c, char **w, int n)
 {
 	(void)n;
-	if (prctl(PR_SET_PDEATHSIG, (int)num(w[0])) < 0)
+	if (prctl(PR_SET_PDEATHSIG, inum(w[0])) < 0)
 		return -1;
 	int k = slot_index(w[1]);
 	struct pollfd pfd = { .fd = c->slot_fd[k], .events = POLLIN };
@@ -204,14 +217,22 @@ int step_pdeathsig(struct ctx *c, char **w, int n)
 	return 0;
 }
 
-/* execvp FILE with the K words as argv; if that fails, say why and exit
- * 127 (not found) or 126 (found, not runnable), as the shell does */
-static void exec_or_exit(const char *file, char **words, long k) __attribute__((noreturn));
-static void exec_or_exit(const char *file, char **words, long k)
+extern char **environ;
+
+/* execvp FILE with the K words as argv, in the plan's environment (so PATH
+ * is the program's) and the caller's signal state; if that fails, say why
+ * and exit 127 (not found) or 126 (found, not runnable), as the shell does */
+static void exec_or_exit(const struct ctx *c, const char *file, char **words, int k) __attribute__((noreturn));
+static void exec_or_exit(const struct ctx *c, const char *file, char **words, int k)
 {
-	char *argv[k + 1];
+	static char *no_env[] = { NULL };
+	char **argv = malloc(sizeof(char *) * ((size_t)k + 1));
+	if (!argv)
+		_exit(126);
 	memcpy(argv, words, sizeof(char *) * (size_t)k);
 	argv[k] = NULL;
+	restore_caller(c);
+	environ = c->envp ? c->envp : no_env;
 	execvp(file, argv);
 	int err = errno;
 	say("failed to execute ", file, ": ", strerror(err));
@@ -221,12 +242,12 @@ static void exec_or_exit(const char *file, char **words, long k)
 /* run K ARGV...: run a program to completion; its failure status is ours */
 int step_run(struct ctx *c, char **w, int n)
 {
-	(void)c; (void)n;
+	(void)n;
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
-		exec_or_exit(w[1], &w[1], num(w[0]));
+		exec_or_exit(c, w[1], &w[1], inum(w[0]));
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
@@ -239,6 +260,6 @@ int step_run(struct ctx *c, char **w, int n)
 /* exec FILE K ARGV...: FILE is looked up in PATH */
 int step_exec(struct ctx *c, char **w, int n)
 {
-	(void)c; (void)n;
-	exec_or_exit(w[0], &w[2], num(w[1]));
+	(void)n;
+	exec_or_exit(c, w[0], &w[2], inum(w[1]));
 }

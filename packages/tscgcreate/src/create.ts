@@ -3,7 +3,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  cgroupName, checkLimits, envList, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize,
+  cgroupName, checkLimits, callerEnv, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize,
   print, procsFile, program, readCgroups, readOr, resolveSpecs, uidOf, ToolError, UsageError,
   type CgroupDir, type Explain, type FileStep, type Limits, type Option, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
@@ -252,6 +252,6 @@ export const tscgcreate: Tool = {
       steps.push({ op: 'exec', file: p.file, argv: p.argv });
     }
     if (o.dryRun) return { print: print([...files, ...steps]).join('\n') + '\n' };
-    return { files, explain, steps, env: envList(process.env) };
+    return { files, explain, steps, env: callerEnv() };
   },
 };

@@ -4,7 +4,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  cgroupName, checkJoinable, envList, getopt, joinSteps, print, program, readCgroups, resolveSpecs, ToolError, UsageError,
+  cgroupName, checkJoinable, callerEnv, getopt, joinSteps, print, program, readCgroups, resolveSpecs, ToolError, UsageError,
   type CgroupDir, type Option, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -59,6 +59,6 @@ export const tscgexec: Tool = {
     const p = program(operands, process.env, process.getuid!());
     steps.push({ op: 'exec', file: p.file, argv: p.argv });
     if (options.some((o) => o.key === 'dry-run')) return { print: print(steps).join('\n') + '\n' };
-    return { steps, env: envList(process.env) };
+    return { steps, env: callerEnv() };
   },
 };

@@ -3,7 +3,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  addon, envList, getopt, mustBeDirectory, mustExist, numericId, print, program, readMountinfo, readProc,
+  addon, callerEnv as defaultEnv, envTable, getopt, nulWords, readProcBytes, mustBeDirectory, mustExist, numericId, print, program, readMountinfo, readProc,
   ToolError, UsageError, NAMESPACES,
   type NsType, type Option, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
@@ -96,10 +96,17 @@ export interface NsenterOptions {
   program: Program;
 }
 
+/** the kernel's limits: PID_MAX_LIMIT, a 64-bit inode, an int fd */
+const PID_MAX = 4194304;
+const INO_MAX = 0xffffffffffffffffn;
+const FD_MAX = 2147483647;
+
 function parseTarget(text: string): { pid: number; ino?: bigint } {
   const m = /^([1-9]\d*)(?::(\d+))?$/.exec(text);
-  if (!m || Number(m[1]) > 0x3fffffff) throw new ToolError(`failed to parse pid: '${text}'`);
-  return { pid: Number(m[1]), ino: m[2] === undefined ? undefined : BigInt(m[2]) };
+  if (!m || Number(m[1]) > PID_MAX) throw new ToolError(`failed to parse pid: '${text}'`);
+  const ino = m[2] === undefined ? undefined : BigInt(m[2]);
+  if (ino !== undefined && ino > INO_MAX) throw new ToolError(`failed to parse inode: '${m[2]}' (at most ${INO_MAX})`);
+  return { pid: Number(m[1]), ino };
 }
 
 /** The id a -S/-G value names: a number, or "follow" the owner of /proc/PID. */
@@ -120,7 +127,7 @@ function cgroupProcs(pid: number): string {
 
 const nsIno = (pid: number | 'self', type: string) => fs.statSync(`/proc/${pid}/ns/${type}`).ino;
 
-export function parse(argv: string[], env: NodeJS.ProcessEnv = process.env): NsenterOptions | { print: string } {
+export function parse(argv: string[], callerEnv: string[] = defaultEnv()): NsenterOptions | { print: string } {
   const { options, operands } = getopt(argv, OPTIONS);
   const o: NsenterOptions = {
     namespaces: new Map(), userParent: false, preserveCredentials: false, keepCaps: false,
@@ -147,7 +154,7 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv = process.env): Nse
         o.namespaces.set(key, value ? { from: 'file', path: path.resolve(value) } : { from: 'target' });
         break;
       case 'net-socket':
-        if (!/^\d+$/.test(value!)) throw new ToolError(`failed to parse file descriptor: '${value}'`);
+        if (!/^\d+$/.test(value!) || Number(value) > FD_MAX) throw new ToolError(`failed to parse file descriptor: '${value}'`);
         o.netSocket = Number(value);
         break;
       case 'user-parent': o.userParent = true; break;
@@ -220,11 +227,12 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv = process.env): Nse
   if (setgid !== undefined) o.setgid = credential(setgid, 'gid', pid);
   if (joinCgroup) o.joinCgroup = cgroupProcs(needsTarget('--join-cgroup'));
 
-  const targetEnv = copyEnv ? readProc(needsTarget('--env'), 'environ').split('\0').filter(Boolean) : undefined;
-  o.env = targetEnv ?? envList(env);
+  // the target's environment is the container's: data for the program's
+  // exec, never this process's (see tscore-exec's environ step)
+  const targetEnv = copyEnv ? nulWords(readProcBytes(needsTarget('--env'), 'environ')) : undefined;
+  o.env = targetEnv ?? callerEnv;
   // with --env the program, or the shell, comes from the target's environment
-  const programEnv = targetEnv ? Object.fromEntries(targetEnv.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : env;
-  o.program = program(operands, programEnv, process.getuid!());
+  o.program = program(operands, envTable(o.env), process.getuid!());
   return dryRun ? { print: print(plan(o, process.pid)).join('\n') + '\n' } : o;
 }
 

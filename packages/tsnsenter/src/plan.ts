@@ -23,7 +23,9 @@ function kernelAtLeast(major: number, minor: number): boolean {
 }
 
 export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAtLeast(5, 3), setnsPidfd: kernelAtLeast(5, 8) }): Step[] {
-  const steps: Step[] = [];
+  // from here until the exec, this process will stand in the target's
+  // namespaces: keep the target's processes out of it (/proc/PID/*, ptrace)
+  const steps: Step[] = [{ op: 'nondumpable' }];
   const t = o.target;
   if (o.joinCgroup) steps.push({ op: 'write', path: o.joinCgroup, data: String(self) });
 
@@ -36,11 +38,10 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
     throw new Error('-t PID:INODE needs pidfds (Linux 5.3)');
   }
 
-  // directories, opened before entering: they "tunnel" into the new root
+  // directories named by the caller, opened before entering: they "tunnel" into the new root
   const dirFlags = O.RDONLY | O.DIRECTORY;
   if (o.root) steps.push({ op: 'open', path: o.root, slot: ROOT, flags: dirFlags });
   if (o.wd) steps.push({ op: 'open', path: o.wd, slot: WD, flags: dirFlags });
-  else if (o.root && !o.wdns) steps.push({ op: 'open', path: '.', slot: WD, flags: dirFlags });
 
   // namespaces entered through an fd: files, and the target's own where setns(pidfd) is missing
   const viaPidfd: NsType[] = [];
@@ -72,6 +73,11 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
   }
   if (pidfd) steps.push({ op: 'pidfd-alive', slot: PIDFD, what: `pidfd of ${t.pid}` });
 
+  // entering a user namespace as ourselves: drop our supplementary groups
+  // first, while we may (its setgroups may be "deny"); again after, below
+  const user = o.namespaces.has('user') || o.userParent;
+  if (user && !o.preserveCredentials) steps.push({ op: 'setgroups', ignore: 'any' });
+
   // enter
   if (viaPidfd.length) {
     steps.push({ op: 'setns', slot: PIDFD, nstype: viaPidfd.reduce((f, x) => f | nsFlag(x), 0), what: `pidfd of ${t!.pid}` });
@@ -83,12 +89,16 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
   steps.push(...ordered.filter((f) => f.type !== 'user').map((f) => ({ ...setns(f), ignore: 'any' as const })));
   steps.push(...ordered.map(setns));
 
+  // The working directory to keep, opened only now: entering a mount
+  // namespace has moved it to that namespace's root, so it cannot be a
+  // directory of the host that the container's processes would reach
+  // through /proc/PID/cwd (as util-linux nsenter does; CVE-2024-21626's class)
+  if (o.root && !o.wd && !o.wdns) steps.push({ op: 'open', path: '.', slot: WD, flags: dirFlags });
   if (o.root) steps.push({ op: 'fchdir', slot: ROOT, what: `fd#${ROOT} (${o.root})` }, { op: 'chroot', path: '.' });
   if (o.wd || (o.root && !o.wdns)) steps.push({ op: 'fchdir', slot: WD, what: `fd#${WD} (${o.wd ?? 'the working directory'})` });
   else if (o.wdns) steps.push({ op: 'chdir', path: o.wdns });
 
   // entering a user namespace makes us root there, unless told otherwise
-  const user = o.namespaces.has('user') || o.userParent;
   const gid = o.setgid ?? (user && !o.preserveCredentials ? 0 : undefined);
   const uid = o.setuid ?? (user && !o.preserveCredentials ? 0 : undefined);
   if (gid !== undefined) {

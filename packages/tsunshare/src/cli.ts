@@ -4,7 +4,7 @@ import fs = require('fs');
 import path = require('path');
 import {
   getopt, numericId, parseSignalName, program, uidOf, gidOf, userName, firstSubidRange,
-  envList, mountOf, mustBeDirectory, mustExist, print, ToolError, UsageError, MS, NAMESPACES,
+  callerEnv as defaultEnv, envTable, mountOf, mustBeDirectory, mustExist, print, ToolError, UsageError, MS, NAMESPACES,
   type IdRange, type NsType, type Option, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -171,7 +171,7 @@ function parseMapSpec(spec: string, kind: 'uid' | 'gid', self: number): IdRange[
   return [m[2] === ':' ? { inner: a, outer: b, count } : { inner: b, outer: a, count }];
 }
 
-export function parse(argv: string[], env: NodeJS.ProcessEnv = process.env): UnshareOptions | { print: string } {
+export function parse(argv: string[], callerEnv: string[] = defaultEnv()): UnshareOptions | { print: string } {
   const { options, operands } = getopt(argv, OPTIONS);
   const euid = process.geteuid!();
   const egid = process.getegid!();
@@ -266,8 +266,9 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv = process.env): Uns
   if (o.mountProc) mustBeDirectory(inRoot(o.mountProc), `cannot mount proc on ${o.mountProc}`);
   if (o.pidFile) mustBeDirectory(path.dirname(o.pidFile), `cannot write the pid file ${o.pidFile}`);
 
-  const kept = whitelist ? Object.fromEntries(whitelist.filter((k) => env[k] !== undefined).map((k) => [k, env[k]])) : undefined;
-  o.env = kept ? envList(kept) : clearEnv ? [] : envList(env);
+  const env = envTable(callerEnv);
+  const kept = whitelist?.filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`);
+  o.env = kept ?? (clearEnv ? [] : callerEnv);
   o.program = program(operands, env, process.getuid!());
   return o;
 }

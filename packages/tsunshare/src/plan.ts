@@ -50,7 +50,10 @@ function mapperSteps(o: UnshareOptions, pid: number): Step[] {
     ? { op: 'write', path: `/proc/${pid}/${kind}_map`, data: mapText(map) }
     : { op: 'run', argv: [`new${kind}map`, String(pid), ...map.flatMap((r) => [r.inner, r.outer, r.count].map(String))] });
   if (uidMap.length) steps.push(write('uid', uidMap));
-  if (o.mapGroup !== undefined) steps.push({ op: 'write', path: `/proc/${pid}/setgroups`, data: 'deny', ignore: errno.ENOENT });
+  // "deny" only for a lone --map-group, as util-linux: with ranges the
+  // namespace's groups are mapped, and setgroups stays the kernel's default
+  if (o.mapGroup !== undefined && o.mapGroups.length === 0)
+    steps.push({ op: 'write', path: `/proc/${pid}/setgroups`, data: 'deny', ignore: errno.ENOENT });
   if (gidMap.length) steps.push(write('gid', gidMap));
   return steps;
 }
@@ -125,10 +128,11 @@ export function plan(o: UnshareOptions, pid: number): Step[] {
       steps.push({ op: 'mount', source: 'none', target: o.mountProc, fstype: null, flags: MS.PRIVATE | MS.REC, data: null, ignore: errno.EINVAL });
     steps.push({ op: 'mount', source: 'proc', target: o.mountProc, fstype: 'proc', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: null });
   }
+  // written while we still have the caller's credentials
+  if (o.pidFile && !o.fork) steps.push({ op: 'pidfile-write', slot: PIDFILE, who: 'self' });
   if (o.setgid !== undefined) steps.push({ op: 'setgroups' }, { op: 'setgid', gid: o.setgid });
   if (o.setuid !== undefined) steps.push({ op: 'setuid', uid: o.setuid });
   if (o.keepCaps && has('user')) steps.push({ op: 'keep-caps' });
-  if (o.pidFile && !o.fork) steps.push({ op: 'pidfile-write', slot: PIDFILE, who: 'self' });
   steps.push({ op: 'exec', file: o.program.file, argv: o.program.argv });
   return steps;
 }

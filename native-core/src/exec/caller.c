@@ -1,0 +1,76 @@
+/* The caller's process state, as the launcher recorded it before Node
+ * started (Node resets dispositions and the mask, raises RLIMIT_NOFILE and
+ * may set O_NONBLOCK on stdio), and the program's environment: both are plan
+ * data, applied only in the moment before the program's exec. */
+#define _GNU_SOURCE
+#include "core.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+
+/* caller IGNORED BLOCKED NOFILE_CUR NOFILE_MAX FL0 FL1 FL2 (hex, hex, dec...) */
+int step_caller(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	c->caller.recorded = 1;
+	c->caller.ignored = unum(w[0], 16);
+	c->caller.blocked = unum(w[1], 16);
+	c->caller.nofile.rlim_cur = unum(w[2], 10);
+	c->caller.nofile.rlim_max = unum(w[3], 10);
+	for (int fd = 0; fd < 3; fd++)
+		c->caller.stdio_fl[fd] = inum(w[4 + fd]);
+	return 0;
+}
+
+/* environ K VARS...: the program's environment (never this process's) */
+int step_environ(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int k = inum(w[0]);
+	char **env = malloc(sizeof(char *) * ((size_t)k + 1));
+	if (!env)
+		return -1;
+	memcpy(env, &w[1], sizeof(char *) * (size_t)k);
+	env[k] = NULL;
+	c->envp = env;
+	return 0;
+}
+
+/* Until it execs, a process that has entered a container's namespaces must
+ * not be open to that container's processes: /proc/PID/{exe,fd,mem,environ}
+ * of a non-dumpable process belong to (host) root, and ptrace is refused. */
+int step_nondumpable(struct ctx *c, char **w, int n)
+{
+	(void)c; (void)w; (void)n;
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+void restore_caller(const struct ctx *c)
+{
+	const struct caller *k = &c->caller;
+	for (int sig = 1; sig <= 64; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		struct ksigaction a = { 0 };
+		a.handler = (k->ignored >> (sig - 1)) & 1 ? SIG_IGN : SIG_DFL;
+		syscall(SYS_rt_sigaction, sig, &a, NULL, sizeof a.mask);
+	}
+	if (k->recorded) {
+		for (int fd = 0; fd < 3; fd++) {
+			int now = fcntl(fd, F_GETFL);
+			if (k->stdio_fl[fd] < 0)
+				close(fd); /* the caller had it closed; Node opened /dev/null there */
+			else if (now >= 0 && (now & O_NONBLOCK) != (k->stdio_fl[fd] & O_NONBLOCK))
+				fcntl(fd, F_SETFL, (now & ~O_NONBLOCK) | (k->stdio_fl[fd] & O_NONBLOCK));
+		}
+		setrlimit(RLIMIT_NOFILE, &k->nofile);
+	}
+	uint64_t mask = k->blocked;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof mask);
+}

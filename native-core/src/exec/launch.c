@@ -1,0 +1,109 @@
+/* The launcher: each tool's entry (its bin script) execs it before Node.
+ *
+ *   tscore-exec --launch SCRIPT ARG...
+ *
+ * Node rewrites the process's state before any JavaScript runs: ignored
+ * signals become default, the mask is replaced, inherited descriptors become
+ * close-on-exec, RLIMIT_NOFILE is raised. So the state the caller gave is
+ * recorded here, in one variable Node reads and drops, and the tool's
+ * program gets it back from tscore-exec at its exec (caller.c). The raw
+ * bytes of argv and the environment need no record: Node leaves
+ * /proc/self/cmdline and /proc/self/environ as they were.
+ *
+ * SCRIPT is the bin script's $0; the tool's JavaScript is dist/NAME.js
+ * beside the real bin/ folder of its package. */
+#define _GNU_SOURCE
+#include "core.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+extern char **environ;
+
+
+/* TSCORE_ENTRY=ign=HEX:blk=HEX:nofile=CUR,MAX:fl=F0,F1,F2:fds=A,B,... */
+static char *record(void)
+{
+	uint64_t ign = 0, blk = 0;
+	for (int sig = 1; sig <= 64; sig++) {
+		struct ksigaction a;
+		if (syscall(SYS_rt_sigaction, sig, NULL, &a, sizeof a.mask) == 0 && a.handler == SIG_IGN)
+			ign |= 1ULL << (sig - 1);
+	}
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &blk, sizeof blk);
+	struct rlimit nofile;
+	getrlimit(RLIMIT_NOFILE, &nofile);
+
+	size_t cap = 256, len;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	len = (size_t)snprintf(out, cap, "TSCORE_ENTRY=ign=%llx:blk=%llx:nofile=%llu,%llu:fl=%d,%d,%d:fds=",
+			       (unsigned long long)ign, (unsigned long long)blk,
+			       (unsigned long long)nofile.rlim_cur, (unsigned long long)nofile.rlim_max,
+			       fcntl(0, F_GETFL), fcntl(1, F_GETFL), fcntl(2, F_GETFL));
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d))
+			continue;
+		if (len + 16 >= cap) {
+			char *more = realloc(out, cap *= 2);
+			if (!more)
+				return NULL;
+			out = more;
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s,", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return out;
+}
+
+int launch(int argc, char **argv)
+{
+	if (argc < 3) {
+		say("usage: tscore-exec --launch SCRIPT [ARG...]", NULL, NULL, NULL);
+		return 1;
+	}
+	char *rec = record();
+	char real[PATH_MAX];
+	if (!rec || !realpath(argv[2], real)) {
+		say("cannot find the tool's script ", argv[2], ": ", strerror(errno));
+		return 1;
+	}
+	char *name = strrchr(real, '/');
+	*name++ = 0;
+	char *bindir = strrchr(real, '/');
+	if (bindir)
+		*bindir = 0;
+	char js[PATH_MAX + 16];
+	snprintf(js, sizeof js, "%s/dist/%s.js", real, name);
+
+	size_t nenv = 0;
+	while (environ[nenv])
+		nenv++;
+	char **env = malloc(sizeof(char *) * (nenv + 2));
+	char **args = malloc(sizeof(char *) * ((size_t)argc));
+	if (!env || !args)
+		return 1;
+	memcpy(env, environ, sizeof(char *) * nenv);
+	env[nenv] = rec; /* last, so Node knows which one to drop */
+	env[nenv + 1] = NULL;
+	args[0] = "node";
+	args[1] = js;
+	memcpy(&args[2], &argv[3], sizeof(char *) * (size_t)(argc - 3));
+	args[argc - 1] = NULL;
+	execvpe("node", args, env);
+	int err = errno;
+	say("cannot run node: ", strerror(err), NULL, NULL);
+	return err == ENOENT ? 127 : 126;
+}

@@ -1,0 +1,60 @@
+// Ways out of a container through tsnsenter, each shown closed against a real
+// container (busybox root, pivoted, its own pid and mount namespaces).
+import t from 'tap';
+import fs = require('fs');
+import path = require('path');
+import { container } from '../lib/container';
+import { background, childrenOf, firstLine, sh, tool, until } from '../lib/run';
+
+t.test('-e: the container\'s environment reaches the program only, never a process on the host', async (t) => {
+  // were it the environment of tscore-exec's own exec, the host's loader
+  // would write its debug log on the host, and preload the container's library
+  const c = await container(t, '-pm', (host) =>
+    `LD_DEBUG=libs LD_DEBUG_OUTPUT=${host}/made-by-container LD_PRELOAD=/proc/1/root/lib/evil.so MARK=inside`);
+  const r = tool('tsnsenter', ['-t', String(c.pid), '-a', '-e', '/bin/sh', '-c', 'echo "$MARK"']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'inside\n', 'the program has the target\'s environment');
+  t.same(fs.readdirSync(c.host), ['HOST-MARKER'], 'nothing written on the host by the loader');
+  const dry = tool('tsnsenter', ['--dry-run', '-t', String(c.pid), '-a', '-e', '/bin/true']);
+  t.notMatch(dry.stdout, /LD_/, 'nor shown as the tool\'s own environment');
+});
+
+t.test('-r without -w: the working directory is the container\'s, not the host directory the tool ran in', async (t) => {
+  const c = await container(t);
+  const r = sh(`cd ${c.host} && tsnsenter -t ${c.pid} -m -p -r sh -c 'pwd; ls ../../..; ls /proc/$$/cwd/'`);
+  t.equal(r.status, 0, r.stderr);
+  t.notMatch(r.stdout, /HOST-MARKER/, 'the host directory is out of reach');
+  const [pwd, ...listing] = r.stdout.trim().split('\n');
+  t.equal(pwd, '/');
+  t.ok(listing.includes('bin') && listing.includes('proc'), 'what it lists is the container\'s root');
+  t.notOk(listing.includes('.old'), 'and not the old root');
+});
+
+t.test('a process that has entered a container stays non-dumpable until it execs', async (t) => {
+  // A rootless container: nobody's, its root mapped to nobody. Entering it
+  // as nobody changes no kernel uid, so nothing but PR_SET_DUMPABLE keeps
+  // the waiting parent from the container's root: were it dumpable, its
+  // /proc files would be nobody's to open, and its memory to ptrace.
+  const asNobody = 'setpriv --reuid=65534 --regid=65534 --clear-groups';
+  const box = background(t, `${asNobody} tsunshare -Upm -r --fork sh -c 'echo up; exec sleep 60'`);
+  t.equal(await firstLine(box), 'up');
+  await until(() => childrenOf(box.pid!).length === 1);
+  const [inner] = childrenOf(box.pid!);
+  const bg = background(t, `${asNobody} tsnsenter -t ${inner} -U -m -p sh -c 'echo started; exec sleep 60'`);
+  t.equal(await firstLine(bg), 'started');
+  const waiting = bg.pid!;
+  await until(() => childrenOf(waiting).length === 1);
+  t.match(fs.readFileSync(`/proc/${waiting}/status`, 'utf8'), /^Uid:\s+65534\s/m, 'the waiting parent runs as nobody, the container\'s root');
+  t.equal(fs.statSync(`/proc/${waiting}/environ`).uid, 0, 'its /proc files are (host) root\'s: not dumpable');
+  const [program] = childrenOf(waiting);
+  t.equal(fs.statSync(`/proc/${program}/environ`).uid, 65534, 'the program, after its exec, is dumpable again');
+});
+
+t.test('no descriptor of the host but the caller\'s reaches the program', async (t) => {
+  const c = await container(t);
+  const direct = sh('ls /proc/self/fd').stdout;
+  const through = tool('tsnsenter', ['-t', String(c.pid), '-a', '/bin/ls', '/proc/self/fd']);
+  t.equal(through.status, 0, through.stderr);
+  t.equal(through.stdout, direct);
+  t.ok(path.isAbsolute(c.root));
+});
