@@ -32,14 +32,17 @@ export interface Knob {
   option: string;
 }
 
-const UNITS: Record<string, bigint> = { '': 1n, k: 1024n, m: 1024n ** 2n, g: 1024n ** 3n, t: 1024n ** 4n };
+const UNITS: Record<string, bigint> = { '': 1n, k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n, p: 1n << 50n };
 
-/** A size as the kernel's memparse reads it (K, M, G, T: powers of 1024); "max" or -1: no limit. */
+/** A size as docker reads it: bytes, or a number (a fraction too) with k, m,
+ * g, t or p, each a power of 1024, and an optional i and b (512m, 1.5G,
+ * 10Mi, 64MiB); rounded down to whole bytes. "max" or -1: no limit. */
 export function parseSize(text: string, option: string): Size {
   if (text === 'max' || text === '-1') return 'max';
-  const m = /^(\d+)([kmgt]?)b?$/i.exec(text);
-  if (!m) throw new ToolError(`${option}: bad size '${text}' (a number of bytes, with K, M, G or T, or max)`);
-  return BigInt(m[1]) * UNITS[m[2].toLowerCase()];
+  const m = /^(\d+)(?:\.(\d+))?(?:([kmgtp])i?)?b?$/i.exec(text);
+  if (!m) throw new ToolError(`${option}: bad size '${text}' (bytes, or a number with k, m, g, t or p, as 512m, 1.5G, 10Mi; or max)`);
+  const [, whole, fraction = '', unit = ''] = m;
+  return (BigInt(whole + fraction) * UNITS[unit.toLowerCase()]) / 10n ** BigInt(fraction.length);
 }
 
 export function parseCount(text: string, option: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -133,6 +136,7 @@ export function knobs(l: Limits, version: 1 | 2, current: (file: string) => stri
 
 /** Validate limits that depend on each other. */
 export function checkLimits(l: Limits): void {
+  if (l.memory === 0n) throw new ToolError('--memory: 0 bytes would kill every process in the cgroup (max means no limit)');
   if (l.memorySwap !== undefined && l.memorySwap !== 'max') {
     if (l.memory === undefined) throw new ToolError('--memory-swap needs --memory (it is memory plus swap)');
     if (l.memory === 'max' || l.memorySwap < l.memory) throw new ToolError('--memory-swap must be at least --memory');

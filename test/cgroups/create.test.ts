@@ -124,6 +124,31 @@ if (v1Host) t.test('a trailing program runs after the cgroups are made (chain-lo
   t.equal(r.stdout.trim(), '3');
 });
 
+if (v1Host) t.test('a trailing program runs inside the cgroups just made (the joins tscgexec makes)', async (t) => {
+  const x = `${cgroupBase(t)}/in`;
+  const where = tool('tscgcreate', ['-g', `memory,pids:${x}`, '--', 'cat', '/proc/self/cgroup']);
+  t.equal(where.status, 0, where.stderr);
+  for (const c of ['memory', 'pids']) t.ok(where.stdout.split('\n').some((l) => l.endsWith(`:${c}:${x}`)), `in ${c}:${x}`);
+  const oom = tool('tscgcreate', ['-g', `memory:${x}/oom`, '--memory', '50M', '--', 'python3', '-c', 'b = bytearray(200 << 20)']);
+  t.equal(oom.signal, 'SIGKILL', 'a 200 MB allocation under --memory 50M is killed');
+  t.match(knob('memory', `${x}/oom`, 'memory.oom_control'), /^oom_kill 1$/m, 'by the cgroup\'s OOM killer');
+  const dry = tool('tscgcreate', ['--dry-run', '-g', `memory:${x}/d`, '--', 'true']).stdout.trim().split('\n');
+  t.match(dry.at(-2), new RegExp(`^write\\("${V1}/memory${x}/d/tasks", "\\d+"\\)$`), 'the dry run shows the join');
+  t.equal(dry.at(-1), 'execvp("true", ["true"])');
+});
+
+if (v1Host) t.test('sizes as users type them to docker: binary units, fractions rounded down to whole bytes', async (t) => {
+  const x = `${cgroupBase(t)}/sizes`;
+  for (const [size, bytes] of [['1.5G', 1536 << 20], ['10Mi', 10 << 20], ['512m', 512 << 20], ['1g', 1 << 30], ['100k', 100 << 10], ['64MiB', 64 << 20], ['4096', 4096]] as const) {
+    const r = tool('tscgcreate', ['-g', `memory:${x}`, '--memory', size]);
+    t.equal(r.status, 0, r.stderr);
+    t.equal(knob('memory', x, 'memory.limit_in_bytes'), String(bytes), `${size} is ${bytes} bytes`);
+  }
+  const r = tool('tscgcreate', ['-g', `blkio:${x}`, '--device-write-bps', '254:0:1.7k']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(knob('blkio', x, 'blkio.throttle.write_bps_device'), '254:0 1740', '1.7k is 1740.8 bytes, rounded down');
+});
+
 const refusals: [string[], RegExp][] = [
   [['-g', 'memory'], /^bad cgroup 'memory': expected <controllers>:<path>$/],
   [['-g', 'memory:'], /^bad cgroup 'memory:': no path$/],
@@ -135,6 +160,12 @@ const refusals: [string[], RegExp][] = [
   [['-g', ':/'], /^refusing to change the root of a hierarchy \(:\/\)$/],
   [['-g', 'memory:.'], /^bad cgroup path '\.': no empty, '\.' or '\.\.' components$/],
   [['-g', 'memory:BASE/x', '--memory', '12Q'], /^--memory: bad size '12Q'/],
+  [['-g', 'memory:BASE/x', '--memory', '1.5.5G'], /^--memory: bad size '1\.5\.5G'/],
+  [['-g', 'memory:BASE/x', '--memory', '.5G'], /^--memory: bad size '\.5G'/],
+  [['-g', 'memory:BASE/x', '--memory', '1e9'], /^--memory: bad size '1e9'/],
+  [['-g', 'memory:BASE/x', '--memory', '10Mx'], /^--memory: bad size '10Mx'/],
+  [['-g', 'memory:BASE/x', '--memory', '0'], /^--memory: 0 bytes would kill every process in the cgroup \(max means no limit\)$/],
+  [['-g', 'memory:BASE/x', '--memory', '0k'], /^--memory: 0 bytes would kill/],
   [['-g', 'cpu:BASE/x', '-r', 'cpu.shares='], /^-r: expected <controller>\.<knob>=<value>, not 'cpu\.shares='$/],
   [['-g', 'memory:BASE/x', '--memory-swap', '1G'], /^--memory-swap needs --memory/],
   [['-g', 'memory:BASE/x', '--memory', '2G', '--memory-swap', '1G'], /^--memory-swap must be at least --memory$/],

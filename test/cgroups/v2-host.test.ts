@@ -65,6 +65,17 @@ if (why) {
     t.match(read(demo, 'memory.events'), /^oom_kill 1$/m);
   });
 
+  t.test('tscgcreate\'s trailing program runs inside the cgroup just made; one it could not join is refused, nothing made', async (t) => {
+    const x = `${base}/trailing`;
+    const r = tool('tscgcreate', ['-g', `memory:${x}`, '--memory', '32M', '--', 'python3', '-c', 'b = bytearray(100 << 20)']);
+    t.equal(r.signal, 'SIGKILL', 'a 100 MB allocation under --memory 32M is killed');
+    t.match(read(x, 'memory.events'), /^oom_kill 1$/m);
+    const inner = tool('tscgcreate', ['-g', `memory:${base}/outer`, '-g', `memory:${base}/outer/leaf`, '--', 'true']);
+    t.equal(inner.status, 1);
+    t.match(inner.stderr, /^tscgcreate: cannot join memory:\S+\/outer: it has controllers enabled for its children \(memory\)/);
+    t.notOk(fs.existsSync(`${ROOT}${base}/outer`), 'nothing made');
+  });
+
   t.test('--pids: forks past the limit are refused', async (t) => {
     const p = `${base}/pids`;
     t.equal(tool('tscgcreate', ['-g', `pids:${p}`, '--pids', '5']).status, 0);

@@ -48,6 +48,15 @@ t.test('membership: tscgexec moves its own process into a v2 cgroup, PID kept', 
   t.equal(procs, pid);
 });
 
+t.test('tscgcreate\'s trailing program runs in the v2 cgroup just made; one it could not join is refused before anything is made', async (t) => {
+  const r = inV2(`tscgcreate -g :${base}/t -- grep ^0:: /proc/self/cgroup`);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, `0::${base}/t\n`);
+  const inner = inV2(`tscgcreate --dry-run -g hugetlb:${base}/p -g hugetlb:${base}/p/q -- true`);
+  t.equal(inner.status, 1);
+  t.equal(inner.stderr, `tscgcreate: cannot join hugetlb:${base}/p: it has controllers enabled for its children (hugetlb), and cgroup v2 puts processes only in leaves\n`);
+});
+
 t.test('rollback on v2: a bad knob removes what this call made', async (t) => {
   const r = inV2(`tscgcreate -g :${base}/r/s -r cgroup.nosuch=1; echo "status $?"; ls /sys/fs/cgroup${base}/r 2>&1 || true`);
   t.match(r.stdout, 'status 1');

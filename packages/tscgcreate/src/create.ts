@@ -3,7 +3,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  cgroupName, checkLimits, callerEnv, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize,
+  cgroupName, checkJoinable, checkLimits, callerEnv, getopt, gidOf, joinSteps, knobs, members, parseCount, parseDeviceRate, parseSize,
   print, procsFile, program, readCgroups, readOr, resolveSpecs, uidOf, ToolError, UsageError,
   type CgroupDir, type Explain, type FileStep, type Limits, type Option, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
@@ -35,9 +35,11 @@ Usage:
  tscgcreate [options] -g <controllers>:<path> [-g ...] [[--] <program> [<argument>...]]
 
 Create cgroups (and any missing parents), set their limits, and hand them to
-a user; then, if a program follows, exec it. Creating an existing cgroup is
-not an error. If a step fails, what this call created is removed again.
-The same limits work on cgroup v1, v2 and hybrid hosts.
+a user; then, if a program follows, run it inside them: this process joins
+every one (as tscgexec does) and becomes the program, with the same PID.
+Creating an existing cgroup is not an error. If a step fails, what this call
+created is removed again. The same limits work on cgroup v1, v2 and hybrid
+hosts.
 
 Options:
  -g <controllers>:<path>   a cgroup: comma-separated controllers (* for all)
@@ -51,8 +53,9 @@ Options:
  -r, --set <name>=<value>  write a knob as given (memory.high=1G) in each
                              cgroup with its controller; repeatable
 
-Limits, the same on v1 and v2:
-     --memory <size>       memory.limit_in_bytes / memory.max (K, M, G; max)
+Limits, the same on v1 and v2 (a size or rate is bytes, or a number with k,
+m, g, t or p, powers of 1024, as docker reads them: 512m, 1.5G, 10Mi):
+     --memory <size>       memory.limit_in_bytes / memory.max (max: no limit)
      --memory-swap <size>  memory plus swap: memsw.limit_in_bytes / swap.max
      --cpus <n>            CPU time as a number of CPUs (quota / period)
      --cpu-weight <n>      relative CPU weight, 1-10000 (v1: as cpu.shares)
@@ -101,7 +104,7 @@ function levels(d: CgroupDir): string[] {
   return parts.map((_, i) => path.join(d.hierarchy.mount, ...parts.slice(0, i + 1)));
 }
 
-export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } {
+export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain; dirs: CgroupDir[] } {
   const cg = readCgroups();
   const dirs = new Map(resolveSpecs(cg, o.specs).map((d) => [d.dir, d]));
   for (const d of dirs.values()) {
@@ -145,6 +148,13 @@ export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } 
       for (const c of wanted) {
         if (!on.includes(c)) steps.push({ op: 'write', path: path.join(dir, 'cgroup.subtree_control'), data: `+${c}`, undo: `-${c}` });
       }
+    }
+  }
+  // a trailing program joins them all: refuse, before anything is made, one it could not join
+  if (o.program.length) {
+    for (const d of dirs.values()) {
+      const subtree = path.join(d.dir, 'cgroup.subtree_control');
+      checkJoinable(d, steps.flatMap((s) => (s.op === 'write' && s.path === subtree ? [s.data.slice(1)] : [])));
     }
   }
 
@@ -192,7 +202,7 @@ export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain } 
     if (step.op === 'write' && refused[code]) return `${path.basename(step.path)}: the kernel refused the value '${step.data}' (${refused[code]})`;
     return undefined;
   };
-  return { files: steps, explain };
+  return { files: steps, explain, dirs: [...dirs.values()] };
 }
 
 export function parse(argv: string[]): CreateOptions | { print: string } {
@@ -245,11 +255,11 @@ export const tscgcreate: Tool = {
   plan(argv: string[]): Outcome {
     const o = parse(argv);
     if ('print' in o) return o;
-    const { files, explain } = plan(o);
+    const { files, explain, dirs } = plan(o);
     const steps: Step[] = [];
     if (o.program.length) {
       const p = program(o.program, process.env, process.getuid!());
-      steps.push({ op: 'exec', file: p.file, argv: p.argv });
+      steps.push(...joinSteps(dirs), { op: 'exec', file: p.file, argv: p.argv });
     }
     if (o.dryRun) return { print: print([...files, ...steps]).join('\n') + '\n' };
     return { files, explain, steps, env: callerEnv() };
