@@ -1,5 +1,6 @@
 // The typed API over the native core, shared by every ts* tool.
 export * from './bytes';
+export * from './caps';
 export * from './cgroup-limits';
 export * from './cgroups';
 export * from './checks';
@@ -8,6 +9,7 @@ export * from './errors';
 export * from './fds';
 export * from './filesteps';
 export * from './getopt';
+export * from './idmaps';
 export * from './kernel';
 export * from './mountinfo';
 export * from './plan';

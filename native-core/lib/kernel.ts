@@ -27,7 +27,7 @@ export const MS = {
   SHARED: 1 << 20,
 } as const;
 
-export const O = { RDONLY: 0, DIRECTORY: 0o200000, PATH: 0o10000000 } as const;
+export const O = { RDONLY: 0, WRONLY: 1, DIRECTORY: 0o200000, PATH: 0o10000000 } as const;
 
 export const errno = os.constants.errno;
 
@@ -65,7 +65,7 @@ function names(table: Record<string, number>, prefix: string, value: number): st
 export const cloneNames = (flags: number) => names(CLONE, 'CLONE_', flags);
 export const mountNames = (flags: number) => names(MS, 'MS_', flags);
 export function openNames(flags: number): string {
-  return flags === 0 ? 'O_RDONLY' : names({ DIRECTORY: O.DIRECTORY, PATH: O.PATH }, 'O_', flags);
+  return flags === 0 ? 'O_RDONLY' : names({ WRONLY: O.WRONLY, DIRECTORY: O.DIRECTORY, PATH: O.PATH }, 'O_', flags);
 }
 
 export function errnoName(n: number): string {

@@ -8,6 +8,8 @@ interface Addon {
   /** a memfd (close-on-exec) holding `data`, or -errno */
   memfd(data: Buffer): number;
   strerror(errno: number): string;
+  /** the inode of the parent of the user namespace file `path`, or -errno */
+  userNsParent(path: string): number;
   /** the CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE), or -errno */
   nsType(path: string): number;
   /** the open fds: what each points to, and its access mode (O_ACCMODE) */

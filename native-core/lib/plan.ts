@@ -35,7 +35,8 @@ export type Step = { ignore?: Ignore } & (
   | { op: 'fchdir'; slot: number; what: string }
   | { op: 'pidfile-open'; dir: string; name: string; slot: number }
   | { op: 'pidfile-write'; slot: number; who: 'self' | 'child' }
-  | { op: 'setgroups' }
+  /** the supplementary groups: none, or these */
+  | { op: 'setgroups'; groups?: number[] }
   | { op: 'setgid'; gid: number }
   | { op: 'setuid'; uid: number }
   | { op: 'keep-caps' }
@@ -45,6 +46,23 @@ export type Step = { ignore?: Ignore } & (
   /** the program's environment: data until the exec applies it */
   | { op: 'environ'; vars: string[] }
   | { op: 'nondumpable' }
+  /** one write(2) to a file an 'open' step opened */
+  | { op: 'write-fd'; slot: number; data: string; what: string }
+  | { op: 'keep-permitted' }
+  /** exactly these capabilities, in every set (bit N = capability N) */
+  | { op: 'caps'; mask: bigint; names: string }
+  | { op: 'no-new-privs' }
+  /** paths inside a new root (its O_PATH fd in `root`), resolved as from inside it */
+  | { op: 'mkdir-in'; root: number; path: string; mode: number }
+  | { op: 'touch-in'; root: number; path: string }
+  | { op: 'symlink-in'; root: number; target: string; path: string }
+  | { op: 'mount-in'; root: number; source: string | null; path: string; fstype: string | null; flags: number; data: string | null }
+  | { op: 'pivot-root'; root: number; path: string }
+  /** block until the host side writes one byte to an inherited fd or a FIFO */
+  | { op: 'wait'; fd?: number; path?: string }
+  /** stay as PID 1: the program runs in a child; signals forwarded, all reaped */
+  | { op: 'init' }
+  | { op: 'lo-up' }
   | { op: 'run'; argv: string[] }
   | { op: 'exec'; file: string; argv: string[] }
   /** a child forked now, in the original namespaces, that runs `steps` when released */
@@ -84,7 +102,7 @@ export function describe(s: Step): string {
     case 'fchdir': return `fchdir(${s.what})`;
     case 'pidfile-open': return `open(${q(s.dir)}) for the pid file ${q(s.name)} as fd#${s.slot}`;
     case 'pidfile-write': return `write the pid of the ${s.who === 'self' ? 'program (getpid())' : 'child'} to the pid file (fd#${s.slot})`;
-    case 'setgroups': return 'setgroups(0, NULL)';
+    case 'setgroups': return s.groups?.length ? `setgroups(${s.groups.length}, [${s.groups.join(', ')}])` : 'setgroups(0, NULL)';
     case 'setgid': return `setgid(${s.gid})`;
     case 'setuid': return `setuid(${s.uid})`;
     case 'keep-caps': return 'capset(inheritable = permitted); prctl(PR_CAP_AMBIENT_RAISE, each permitted cap)';
@@ -92,6 +110,18 @@ export function describe(s: Step): string {
     case 'caller': return 'at exec: the signal dispositions, mask, RLIMIT_NOFILE and stdio flags the caller gave';
     case 'environ': return `at exec: an environment of ${s.vars.length} variables`;
     case 'nondumpable': return 'prctl(PR_SET_DUMPABLE, 0)';
+    case 'write-fd': return `write(fd#${s.slot} (${s.what}), ${q(s.data)})`;
+    case 'keep-permitted': return 'prctl(PR_SET_KEEPCAPS, 1)';
+    case 'caps': return `capabilities: ${s.names} (bounding, permitted, effective, inheritable, ambient)`;
+    case 'no-new-privs': return 'prctl(PR_SET_NO_NEW_PRIVS, 1)';
+    case 'mkdir-in': return `mkdir(${q(s.path)} in the new root, 0${s.mode.toString(8)})`;
+    case 'touch-in': return `create ${q(s.path)} in the new root`;
+    case 'symlink-in': return `symlink(${q(s.target)}, ${q(s.path)} in the new root)`;
+    case 'mount-in': return `mount(${q(s.source)}, ${q(s.path)} in the new root, ${q(s.fstype)}, ${mountNames(s.flags)}, ${q(s.data)})`;
+    case 'pivot-root': return `pivot_root(${q(s.path)}), the old root detached`;
+    case 'wait': return `wait for the host side: read(${s.path !== undefined ? q(s.path) : `fd ${s.fd}`}, 1 byte)`;
+    case 'lo-up': return 'RTM_NEWLINK index 1 (lo) IFF_UP';
+    case 'init': return 'fork(): stay as init (PID 1), forward signals to the program, reap every child, exit with the program\'s status';
     case 'run': return `run ${JSON.stringify(s.argv)} and wait for it`;
     case 'exec': return `execvp(${q(s.file)}, ${JSON.stringify(s.argv)})`;
     case 'helper': return `fork() helper#${s.slot}, which waits in the original namespaces`;
@@ -124,7 +154,16 @@ function args(s: Step): string[] {
     case 'fchdir': return [String(s.slot)];
     case 'pidfile-open': return [s.dir, s.name, String(s.slot)];
     case 'pidfile-write': return [String(s.slot)];
-    case 'setgroups': case 'keep-caps': case 'nondumpable': return [];
+    case 'keep-caps': case 'nondumpable': case 'keep-permitted': case 'no-new-privs': case 'init': case 'lo-up': return [];
+    case 'setgroups': return [String(s.groups?.length ?? 0), ...(s.groups ?? []).map(String)];
+    case 'write-fd': return [String(s.slot), s.data];
+    case 'caps': return [s.mask.toString(16)];
+    case 'mkdir-in': return [String(s.root), s.path, String(s.mode)];
+    case 'touch-in': return [String(s.root), s.path];
+    case 'symlink-in': return [String(s.root), s.target, s.path];
+    case 'mount-in': return [String(s.root), s.source ?? '', s.path, s.fstype ?? '', String(s.flags), s.data ?? ''];
+    case 'pivot-root': return [String(s.root)];
+    case 'wait': return s.path !== undefined ? ['path', s.path] : ['fd', String(s.fd)];
     case 'caller': return [s.record.ignored, s.record.blocked, ...s.record.nofile, ...s.record.stdio.map(String)];
     case 'environ': return [String(s.vars.length), ...s.vars];
     case 'setgid': return [String(s.gid)];

@@ -12,6 +12,7 @@
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -162,7 +163,25 @@ Napi::Value NsType(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), type);
 }
 
+// The inode of the user namespace that owns (is the parent of) the user
+// namespace file `path` (ioctl NS_GET_PARENT), or -errno (EPERM: it lies
+// outside ours).
+Napi::Value UserNsParent(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Napi::Number::New(info.Env(), -errno);
+  int parent = ioctl(fd, NS_GET_PARENT);
+  int err = errno;
+  close(fd);
+  if (parent < 0) return Napi::Number::New(info.Env(), -err);
+  struct stat st;
+  int r = fstat(parent, &st);
+  close(parent);
+  return Napi::Number::New(info.Env(), r < 0 ? -EIO : static_cast<double>(st.st_ino));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("userNsParent", Napi::Function::New(env, UserNsParent));
   exports.Set("nsType", Napi::Function::New(env, NsType));
   exports.Set("fdTable", Napi::Function::New(env, FdTable));
   exports.Set("execve", Napi::Function::New(env, Execve));

@@ -5,6 +5,7 @@ import path = require('path');
 import type { Test } from 'tap';
 
 import { scratch, sh, tool } from '../lib/run';
+import { withSubids } from '../lib/subids';
 
 const MAPS = 'cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups';
 const rows = (text: string) => text.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
@@ -66,13 +67,6 @@ t.test('--map-users=all copies our own map', async (t) => {
 
 /** Run a script where /etc/subuid and /etc/subgid say what we want: an overlay
  * on /etc in a private mount namespace; the host's /etc is never written. */
-function withSubids(t: Test, script: string) {
-  const dir = scratch(t);
-  for (const d of ['upper', 'work']) fs.mkdirSync(path.join(dir, d));
-  fs.writeFileSync(path.join(dir, 'upper', 'subuid'), 'root:100000:65536\nnobody:200000:65536\n');
-  fs.writeFileSync(path.join(dir, 'upper', 'subgid'), 'root:300000:65536\nnobody:400000:65536\n');
-  return sh(`unshare -m --propagation private sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/upper,workdir=${dir}/work /etc && ${script.replace(/'/g, `'\\''`)}'`);
-}
 
 t.test('--map-auto maps the first subordinate ranges from 0', async (t) => {
   const r = withSubids(t, 'tsunshare --map-auto sh -c "cat /proc/self/uid_map /proc/self/gid_map"');

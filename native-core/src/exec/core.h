@@ -67,17 +67,33 @@ int step_chdir(struct ctx *c, char **w, int n);
 int step_fchdir(struct ctx *c, char **w, int n);
 int step_pidfile_open(struct ctx *c, char **w, int n);
 int step_pidfile_write(struct ctx *c, char **w, int n);
+int step_write_fd(struct ctx *c, char **w, int n);
 
 int step_setgroups(struct ctx *c, char **w, int n);
 int step_setgid(struct ctx *c, char **w, int n);
 int step_setuid(struct ctx *c, char **w, int n);
 int step_keep_caps(struct ctx *c, char **w, int n);
+int step_keep_permitted(struct ctx *c, char **w, int n);
+int step_caps(struct ctx *c, char **w, int n);
+int step_no_new_privs(struct ctx *c, char **w, int n);
+
+/* a new root (root.c) */
+int step_mkdir_in(struct ctx *c, char **w, int n);
+int step_touch_in(struct ctx *c, char **w, int n);
+int step_symlink_in(struct ctx *c, char **w, int n);
+int step_mount_in(struct ctx *c, char **w, int n);
+int step_pivot_root(struct ctx *c, char **w, int n);
+
+/* network (lo.c) */
+int step_lo_up(struct ctx *c, char **w, int n);
 
 int step_caller(struct ctx *c, char **w, int n);
 int step_environ(struct ctx *c, char **w, int n);
 int step_nondumpable(struct ctx *c, char **w, int n);
 
 int step_pdeathsig(struct ctx *c, char **w, int n);
+int step_wait(struct ctx *c, char **w, int n);
+int step_init(struct ctx *c, char **w, int n);
 int step_run(struct ctx *c, char **w, int n);
 int step_exec(struct ctx *c, char **w, int n);
 

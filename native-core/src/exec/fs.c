@@ -60,6 +60,25 @@ int step_write(struct ctx *c, char **w, int n)
 	return 0;
 }
 
+/* write-fd SLOT DATA: one write(2) to a file opened by an earlier step, so
+ * that what is written is what was opened (a /proc/PID file of a pidfd's
+ * process, checked alive in between) */
+int step_write_fd(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int k = slot_index(w[0]);
+	size_t len = strlen(w[1]);
+	ssize_t r = write(c->slot_fd[k], w[1], len);
+	int err = errno;
+	close(c->slot_fd[k]);
+	c->slot_fd[k] = -1;
+	if (r < 0 || (size_t)r != len) {
+		errno = r < 0 ? err : EIO;
+		return -1;
+	}
+	return 0;
+}
+
 /* mount SRC TARGET FSTYPE FLAGS DATA: an empty word is NULL */
 int step_mount(struct ctx *c, char **w, int n)
 {

@@ -33,7 +33,7 @@ static const struct op ops[] = {
 	{ "fchdir", 1, 0, step_fchdir },
 	{ "pidfile-open", 3, 0, step_pidfile_open },
 	{ "pidfile-write", 1, 0, step_pidfile_write },
-	{ "setgroups", 0, 0, step_setgroups },
+	{ "setgroups", 0, 1, step_setgroups },
 	{ "setgid", 1, 0, step_setgid },
 	{ "setuid", 1, 0, step_setuid },
 	{ "keep-caps", 0, 0, step_keep_caps },
@@ -44,6 +44,18 @@ static const struct op ops[] = {
 	{ "caller", 7, 0, step_caller },
 	{ "environ", 0, 1, step_environ },
 	{ "nondumpable", 0, 0, step_nondumpable },
+	{ "write-fd", 2, 0, step_write_fd },
+	{ "keep-permitted", 0, 0, step_keep_permitted },
+	{ "caps", 1, 0, step_caps },
+	{ "no-new-privs", 0, 0, step_no_new_privs },
+	{ "mkdir-in", 3, 0, step_mkdir_in },
+	{ "touch-in", 2, 0, step_touch_in },
+	{ "symlink-in", 3, 0, step_symlink_in },
+	{ "mount-in", 6, 0, step_mount_in },
+	{ "pivot-root", 1, 0, step_pivot_root },
+	{ "wait", 2, 0, step_wait },
+	{ "init", 0, 0, step_init },
+	{ "lo-up", 0, 0, step_lo_up },
 	/* blocks: the last fixed argument counts the nested steps that follow */
 	{ "helper", 2, 0, NULL },
 	{ "fork", 3, 0, NULL },
@@ -110,8 +122,11 @@ int run_steps(struct ctx *c, char **w, int from, int to)
 		}
 		char **args = &w[i + 3];
 		int n = end - (i + 3);
-		if (o->fn(c, args, n) < 0 && !ignored(w[i + 2], errno))
-			fail_exit(c, w[i + 1], errno);
+		if (o->fn(c, args, n) < 0) {
+			int err = errno; /* ignored() parses a number: errno is not its to keep */
+			if (!ignored(w[i + 2], err))
+				fail_exit(c, w[i + 1], err);
+		}
 		i = end;
 	}
 	return i;
@@ -134,6 +149,7 @@ void fail_exit(struct ctx *c, const char *label, int err)
 	}
 	_exit(1);
 }
+
 
 static void not_a_number(const char *s) __attribute__((noreturn));
 static void not_a_number(const char *s)

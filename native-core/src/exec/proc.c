@@ -201,6 +201,66 @@ int block_fork(struct ctx *c, char **w, int i, int end)
 	supervise(c, pid, untraced);
 }
 
+/* wait fd|path WHAT: block until the host side writes one byte; EOF, with
+ * no byte, means it failed (ENODATA) */
+int step_wait(struct ctx *c, char **w, int n)
+{
+	(void)c; (void)n;
+	int fd = strcmp(w[0], "fd") == 0 ? inum(w[1]) : open(w[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char b;
+	ssize_t r;
+	do
+		r = read(fd, &b, 1);
+	while (r < 0 && errno == EINTR);
+	int err = errno;
+	close(fd);
+	errno = r == 0 ? ENODATA : err;
+	return r == 1 ? 0 : -1;
+}
+
+/* init: stay as PID 1 while the program runs in a child: every catchable
+ * signal goes on to the program, every child that ends is reaped (orphans
+ * of the namespace included), and the program's status is ours (128+N if
+ * signal N ended it: PID 1 cannot die of a signal it sends itself). */
+int step_init(struct ctx *c, char **w, int n)
+{
+	(void)w; (void)n;
+	sigset_t all, old;
+	sigfillset(&all);
+	/* the faults a program makes itself, and terminal stops, are not passed on */
+	int own[] = { SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU };
+	for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+		sigdelset(&all, own[k]);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return 0;
+	}
+	c->child = pid;
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(pid, sig);
+			continue;
+		}
+		int st;
+		pid_t gone;
+		while ((gone = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (gone != pid)
+				continue;
+			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		}
+	}
+}
+
 /* pdeathsig SIG SLOT: SLOT is a pidfd of the parent, opened before the fork;
  * if it already exited we were re-parented, and the signal will never come. */
 int step_pdeathsig(struct ctx *c, char **w, int n)

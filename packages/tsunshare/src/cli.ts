@@ -3,7 +3,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  getopt, numericId, parseSignalName, program, uidOf, gidOf, userName, firstSubidRange,
+  getopt, parseMapSpec, numericId, parseSignalName, program, uidOf, gidOf,
   callerEnv as defaultEnv, envTable, mountOf, mustBeDirectory, mustExist, print, ToolError, UsageError, MS, NAMESPACES,
   type IdRange, type NsType, type Option, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
@@ -145,30 +145,6 @@ function parseOffset(text: string, what: string): bigint {
   const n = BigInt(text);
   if (n < -(2n ** 63n) || n >= 2n ** 63n) throw new ToolError(`failed to parse ${what} offset: '${text}'`);
   return n;
-}
-
-/** One --map-users/--map-groups SPEC as ranges. */
-function parseMapSpec(spec: string, kind: 'uid' | 'gid', self: number): IdRange[] {
-  const file = kind === 'uid' ? '/etc/subuid' : '/etc/subgid';
-  if (spec === 'auto' || spec === 'subids') {
-    const range = firstSubidRange(file, self, userName(self));
-    if (!range) throw new ToolError(`no subordinate ${kind}s for ${userName(self) ?? self} in ${file}`);
-    const inner = spec === 'auto' ? 0 : range.start;
-    return [{ inner, outer: range.start, count: range.count }];
-  }
-  if (spec === 'all') {
-    // the whole of our own map, each id mapped to itself
-    const own = fs.readFileSync(`/proc/self/${kind}_map`, 'utf8').trim().split('\n');
-    return own.map((line) => {
-      const [inner, , count] = line.trim().split(/\s+/).map(Number);
-      return { inner, outer: inner, count };
-    });
-  }
-  const m = /^(\d+)([:,])(\d+)\2(\d+)$/.exec(spec);
-  if (!m || Number(m[4]) === 0) throw new ToolError(`invalid mapping '${spec}'`);
-  // inner:outer:count, or util-linux 2.38's outer,inner,count
-  const [a, b, count] = [Number(m[1]), Number(m[3]), Number(m[4])];
-  return [m[2] === ':' ? { inner: a, outer: b, count } : { inner: b, outer: a, count }];
 }
 
 export function parse(argv: string[], callerEnv: string[] = defaultEnv()): UnshareOptions | { print: string } {

@@ -1,6 +1,6 @@
 // UnshareOptions → the system calls, in util-linux unshare's order.
 import path = require('path');
-import { errno, nsFlag, MS, type IdRange, type NsType, type Step } from 'tscontainer-core';
+import { errno, idMap, mapText, nsFlag, MS, type IdRange, type NsType, type Step } from 'tscontainer-core';
 import { PROPAGATION_FLAGS, type UnshareOptions } from './cli';
 
 const PIDFILE = 0;
@@ -13,26 +13,6 @@ const NS_FILE: Record<NsType, string> = {
   mnt: 'mnt', uts: 'uts', ipc: 'ipc', net: 'net', pid: 'pid_for_children',
   user: 'user', cgroup: 'cgroup', time: 'time_for_children',
 };
-
-/** The range without the ids that the single --map-user/--map-group entry takes. */
-function punch(r: IdRange, inner: number, outer: number): IdRange[] {
-  const holes = [inner - r.inner, outer - r.outer].filter((k) => k >= 0 && k < r.count).sort((a, b) => a - b);
-  const out: IdRange[] = [];
-  let from = 0;
-  for (const k of [...holes, r.count]) {
-    if (k > from) out.push({ inner: r.inner + from, outer: r.outer + from, count: k - from });
-    from = Math.max(from, k + 1);
-  }
-  return out;
-}
-
-/** The whole id map: the single entry first, then the ranges with its ids taken out. */
-export function idMap(single: number | undefined, from: number, ranges: IdRange[]): IdRange[] {
-  if (single === undefined) return ranges;
-  return [{ inner: single, outer: from, count: 1 }, ...ranges.flatMap((r) => punch(r, single, from))];
-}
-
-const mapText = (map: IdRange[]) => map.map((r) => `${r.inner} ${r.outer} ${r.count}\n`).join('');
 
 /** Maps written from outside the new user namespace, by a helper: ranges need
  * privilege in the parent namespace, which we give up by unsharing. As root

@@ -1,0 +1,147 @@
+/* A new root: paths inside it resolved as the container will see them, and
+ * pivot_root into it.
+ *
+ * Until the pivot, a path like ROOT/dev/null is looked up from the host's
+ * root: a symlink inside the rootfs (dev -> /etc) would send a mkdir, a
+ * created file or a mount out to the host's files. So every path below the
+ * new root is resolved with openat2(RESOLVE_IN_ROOT) from an fd of the root
+ * (symlinks stay inside it, as after the pivot), created with *at() calls
+ * that never follow a last symlink, and mounted on through /proc/self/fd. */
+#define _GNU_SOURCE
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int open_in_root(int root, const char *path, int flags)
+{
+	struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC),
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	while (*path == '/')
+		path++;
+	return (int)syscall(SYS_openat2, root, *path ? path : ".", &how, sizeof how);
+}
+
+/* The directory that holds PATH's last component, and that component. */
+static int parent_in_root(int root, const char *path, const char **name)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	*name = slash ? slash + 1 : path;
+	size_t len = slash ? (size_t)(slash - path) : 0;
+	if (len >= sizeof dir || !**name) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(dir, path, len);
+	dir[len] = 0;
+	return open_in_root(root, dir, O_PATH | O_DIRECTORY);
+}
+
+static int root_fd(struct ctx *c, const char *slot)
+{
+	return c->slot_fd[slot_index(slot)];
+}
+
+/* mkdir-in ROOT PATH MODE */
+int step_mkdir_in(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	const char *name;
+	int dir = parent_in_root(root_fd(c, w[0]), w[1], &name);
+	if (dir < 0)
+		return -1;
+	int r = mkdirat(dir, name, (mode_t)inum(w[2]));
+	int err = errno;
+	close(dir);
+	errno = err;
+	return r;
+}
+
+/* touch-in ROOT PATH: an empty file to bind a file on (an existing one is kept) */
+int step_touch_in(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	const char *name;
+	int dir = parent_in_root(root_fd(c, w[0]), w[1], &name);
+	if (dir < 0)
+		return -1;
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int err = errno;
+	close(dir);
+	if (fd < 0) {
+		errno = err;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* symlink-in ROOT TARGET PATH */
+int step_symlink_in(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	const char *name;
+	int dir = parent_in_root(root_fd(c, w[0]), w[2], &name);
+	if (dir < 0)
+		return -1;
+	int r = symlinkat(w[1], dir, name);
+	int err = errno;
+	close(dir);
+	errno = err;
+	return r;
+}
+
+/* mount-in ROOT SRC PATH FSTYPE FLAGS DATA: SRC is the caller's (a path as the
+ * host sees it, or a file system's name); PATH is inside the root. With
+ * MS_REMOUNT, the flags the kernel locks on the mount (nosuid, nodev,
+ * noexec, atime) are kept, or it would refuse a remount in a user namespace. */
+int step_mount_in(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int at = open_in_root(root_fd(c, w[0]), w[2], O_PATH);
+	if (at < 0)
+		return -1;
+	char target[64];
+	snprintf(target, sizeof target, "/proc/self/fd/%d", at);
+	unsigned long flags = (unsigned long)unum(w[4], 10);
+	if (flags & MS_REMOUNT) {
+		struct statvfs st;
+		if (statvfs(target, &st) == 0) {
+			const unsigned long locked[][2] = {
+				{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
+				{ ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+			};
+			for (size_t k = 0; k < sizeof locked / sizeof locked[0]; k++)
+				if (st.f_flag & locked[k][0])
+					flags |= locked[k][1];
+		}
+	}
+	int r = mount(*w[1] ? w[1] : NULL, target, *w[3] ? w[3] : NULL, flags, *w[5] ? w[5] : NULL);
+	int err = errno;
+	close(at);
+	errno = err;
+	return r;
+}
+
+/* pivot-root ROOT: the root becomes "/", the old one is detached (runc's way:
+ * pivot_root(".", ".") stacks the old root on the new one, then it goes) */
+int step_pivot_root(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	if (fchdir(root_fd(c, w[0])) < 0)
+		return -1;
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return -1;
+	if (umount2(".", MNT_DETACH) < 0)
+		return -1;
+	return chdir("/");
+}

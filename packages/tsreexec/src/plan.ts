@@ -1,0 +1,93 @@
+// ReexecOptions → the system calls, in the order runc's init and bubblewrap
+// use; each group says why it stands where it does.
+import { capNames, errno, MS, O, type Step } from 'tscontainer-core';
+import type { Bind, ReexecOptions } from './cli';
+
+const PARENT_PIDFD = 0;
+const ROOT = 1;
+
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+const DEV_LINKS: [string, string][] = [
+  ['pts/ptmx', '/dev/ptmx'], ['/proc/self/fd', '/dev/fd'],
+  ['/proc/self/fd/0', '/dev/stdin'], ['/proc/self/fd/1', '/dev/stdout'], ['/proc/self/fd/2', '/dev/stderr'],
+];
+
+const mkdir = (path: string, mode = 0o755): Step => ({ op: 'mkdir-in', root: ROOT, path, mode, ignore: errno.EEXIST });
+const mountIn = (source: string | null, path: string, fstype: string | null, flags: number, data: string | null = null): Step =>
+  ({ op: 'mount-in', root: ROOT, source, path, fstype, flags, data });
+
+function devSteps(): Step[] {
+  const steps: Step[] = [mkdir('/dev'), mountIn('tmpfs', '/dev', 'tmpfs', MS.NOSUID, 'mode=755,size=64k')];
+  // a user namespace may not mknod: the host's devices are bound instead
+  for (const d of DEVICES) steps.push({ op: 'touch-in', root: ROOT, path: `/dev/${d}` }, mountIn(`/dev/${d}`, `/dev/${d}`, null, MS.BIND));
+  steps.push(mkdir('/dev/pts'), mountIn('devpts', '/dev/pts', 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=620'));
+  steps.push(mkdir('/dev/shm'), mountIn('tmpfs', '/dev/shm', 'tmpfs', MS.NOSUID | MS.NODEV, 'mode=1777'));
+  for (const [target, path] of DEV_LINKS) steps.push({ op: 'symlink-in', root: ROOT, target, path });
+  return steps;
+}
+
+function bindSteps(b: Bind): Step[] {
+  const steps: Step[] = [b.dir ? mkdir(b.target) : { op: 'touch-in', root: ROOT, path: b.target }, mountIn(b.source, b.target, null, MS.BIND | MS.REC)];
+  if (b.readOnly) steps.push(mountIn(null, b.target, null, MS.REMOUNT | MS.BIND | MS.RDONLY));
+  return steps;
+}
+
+export function plan(o: ReexecOptions, parent: number): Step[] {
+  const steps: Step[] = [];
+
+  // first, so that a host side that dies never leaves us waiting for it
+  if (o.dieWithParent) {
+    steps.push({ op: 'pidfd-open', pid: parent, slot: PARENT_PIDFD }, { op: 'pdeathsig', signal: 9, slot: PARENT_PIDFD });
+  }
+
+  // the host side writes our maps (and builds the network) while we wait;
+  // then we are the namespace's root, where 0 is mapped (EINVAL: it is not)
+  if (o.wait) steps.push({ op: 'wait', ...o.wait });
+  steps.push(
+    { op: 'setgroups', ignore: errno.EPERM },
+    { op: 'setgid', gid: 0, ignore: errno.EINVAL },
+    { op: 'setuid', uid: 0, ignore: errno.EINVAL },
+  );
+
+  if (o.hostname !== undefined) steps.push({ op: 'sethostname', name: o.hostname });
+  if (o.domainname !== undefined) steps.push({ op: 'setdomainname', name: o.domainname });
+
+  // mounts: private first, so none of ours reaches the namespace we came
+  // from; the new root bound on itself (pivot_root wants a mount point) and
+  // opened after that, so that paths inside it resolve in the bound tree
+  const mounts = o.rootfs || o.proc || o.sys || o.dev || o.mounts.length > 0;
+  if (mounts) {
+    steps.push({ op: 'mount', source: null, target: '/', fstype: null, flags: MS.REC | MS.PRIVATE, data: null });
+    if (o.rootfs) steps.push({ op: 'mount', source: o.rootfs, target: o.rootfs, fstype: null, flags: MS.BIND | MS.REC, data: null });
+    steps.push({ op: 'open', path: o.rootfs ?? '/', slot: ROOT, flags: O.PATH | O.DIRECTORY });
+    if (o.proc) steps.push(mkdir('/proc'), mountIn('proc', '/proc', 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC));
+    if (o.sys) steps.push(mkdir('/sys'), mountIn('sysfs', '/sys', 'sysfs', MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY));
+    if (o.dev) steps.push(...devSteps());
+    // binds take their sources from the old root: before the pivot
+    for (const m of o.mounts) steps.push(...('tmpfs' in m ? [mkdir(m.tmpfs), mountIn('tmpfs', m.tmpfs, 'tmpfs', MS.NOSUID | MS.NODEV)] : bindSteps(m)));
+    if (o.rootfs) steps.push({ op: 'pivot-root', root: ROOT, path: o.rootfs });
+    // last of the mounts: everything above is made inside it
+    if (o.roRoot) steps.push(mountIn(null, '/', null, MS.REMOUNT | MS.BIND | MS.RDONLY));
+  }
+
+  if (o.loUp) steps.push({ op: 'lo-up' });
+
+  // credentials: groups and gid while we may still change them; keep the
+  // permitted set across a setuid away from root, for the capabilities asked
+  if (o.uid !== undefined || o.gid !== undefined || o.groups) steps.push({ op: 'setgroups', groups: o.groups ?? [] });
+  if (o.gid !== undefined) steps.push({ op: 'setgid', gid: o.gid });
+  if (o.uid !== undefined && o.uid !== 0 && o.caps) steps.push({ op: 'keep-permitted' });
+  if (o.uid !== undefined) steps.push({ op: 'setuid', uid: o.uid });
+  if (o.caps !== undefined) steps.push({ op: 'caps', mask: o.caps, names: capNames(o.caps) });
+  // after the capabilities: no_new_privs does not touch the ambient set
+  if (o.noNewPrivs) steps.push({ op: 'no-new-privs' });
+  if (o.chdir !== undefined) steps.push({ op: 'chdir', path: o.chdir });
+
+  // Node's threads took the PIDs after ours before the tool became
+  // tscore-exec: give the program PID 2 again, as a container's users expect
+  if (o.init && o.proc) steps.push({ op: 'write', path: '/proc/sys/kernel/ns_last_pid', data: '1', ignore: 'any' });
+  if (o.init) steps.push({ op: 'init' });
+  steps.push({ op: 'exec', file: o.program.file, argv: o.program.argv });
+  return steps;
+}
+
