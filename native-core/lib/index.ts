@@ -14,6 +14,7 @@ export * from './kernel';
 export * from './mountinfo';
 export * from './plan';
 export * from './program';
+export * from './rtnl';
 export * from './signals';
 export * from './tool';
 export * from './users';

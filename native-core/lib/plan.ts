@@ -4,6 +4,7 @@
 // reports "<tool>: <step as printed> failed: <strerror>".
 import type { CallerRecord } from './entry';
 import { cloneNames, errnoName, mountNames, openNames } from './kernel';
+import { describeRtnl, rtnlWords, type RtnlRequest } from './rtnl';
 import { signalName } from './signals';
 
 /** An errno that is not a failure for this step, or 'any'. */
@@ -19,6 +20,16 @@ export type Step = { ignore?: Ignore } & (
   | { op: 'ns-get'; from: number; what: 'parent' | 'userns'; slot: number; name: string }
   | { op: 'sethostname'; name: string }
   | { op: 'setdomainname'; name: string }
+  /** a NETLINK_ROUTE socket, in the network namespace this process is in now
+   * (`where`: "in the target's net namespace", for the printed form) */
+  | { op: 'netlink-open'; slot: number; where?: string }
+  /** one rtnetlink request on the socket in `sock`, acting in that socket's namespace (rtnl.ts) */
+  | { op: 'rtnl'; sock: number; req: RtnlRequest; where?: string }
+  /** the PID written in a file (a FIFO waits for its writer), as a pidfd */
+  | { op: 'pidfile-read'; path: string; slot: number }
+  /** steps that undo the step before, run if a later step fails (not if that
+   * step was a request that failed, its error ignored: it did nothing) */
+  | { op: 'on-failure'; steps: Step[] }
   | { op: 'open'; path: string; slot: number; flags: number }
   | { op: 'write'; path: string; data: string; /** Node runner only: what undoes it */ undo?: string }
   /** Node runner only (filesteps.ts): cgroup directories and files */
@@ -86,6 +97,10 @@ export function describe(s: Step): string {
     case 'ns-get': return `ioctl(${s.name}, ${s.what === 'parent' ? 'NS_GET_PARENT' : 'NS_GET_USERNS'}) as fd#${s.slot}`;
     case 'sethostname': return `sethostname(${q(s.name)})`;
     case 'setdomainname': return `setdomainname(${q(s.name)})`;
+    case 'netlink-open': return `socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) as fd#${s.slot}${s.where ? ` ${s.where}` : ''}`;
+    case 'rtnl': return describeRtnl(s.req, s.where ? ` ${s.where}` : '');
+    case 'pidfile-read': return `read a PID from ${q(s.path)}, pidfd_open(it) as fd#${s.slot}`;
+    case 'on-failure': return 'if a later step fails, undo what the step above made:';
     case 'open': return `open(${q(s.path)}, ${openNames(s.flags)}|O_CLOEXEC) as fd#${s.slot}`;
     case 'write': return `write(${q(s.path)}, ${q(s.data)})`;
     case 'mkdir': return `mkdir(${q(s.path)}, 0${s.mode.toString(8)})`;
@@ -144,6 +159,16 @@ function args(s: Step): string[] {
     case 'socket-netns': return [String(s.pidfd), String(s.fd), String(s.slot)];
     case 'ns-get': return [String(s.from), s.what, String(s.slot)];
     case 'sethostname': case 'setdomainname': return [s.name];
+    case 'netlink-open': return [String(s.slot)];
+    case 'rtnl': {
+      const [kind, words] = rtnlWords(s.req);
+      return [String(s.sock), kind, String(words.length), ...words];
+    }
+    case 'pidfile-read': return [s.path, String(s.slot)];
+    case 'on-failure': {
+      const words = encode(s.steps);
+      return [String(words.length), ...words];
+    }
     case 'open': return [s.path, String(s.slot), String(s.flags)];
     case 'write': return [s.path, s.data];
     case 'mkdir': case 'rmdir': case 'chown': case 'chmod': case 'kill-cgroup':
@@ -188,7 +213,9 @@ export function print(steps: Step[], indent = ''): string[] {
   for (const s of steps) {
     const note = s.ignore === undefined ? '' : `  (${s.ignore === 'any' ? 'any error' : errnoName(s.ignore)} ignored)`;
     lines.push(indent + describe(s) + note);
-    if (s.op === 'helper') {
+    if (s.op === 'on-failure') {
+      lines.push(...print(s.steps, indent + '  undo: '));
+    } else if (s.op === 'helper') {
       lines.push(...print(s.steps, indent + '  helper: '));
     } else if (s.op === 'fork') {
       lines.push(...print(s.parent, indent + '  parent: '));

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #define MAX_SLOTS 16
+#define MAX_UNDO 8
 
 struct ctx {
 	const char *tool;
@@ -35,6 +36,12 @@ struct ctx {
 		struct rlimit nofile;
 		int stdio_fl[3];            /* F_GETFL of fds 0-2, or -1 if closed */
 	} caller;
+	int skip_undo;                  /* the request before failed, its error ignored: nothing to undo */
+	struct undo {                   /* steps registered by on-failure: run by fail_exit */
+		char **w;
+		int n;
+	} undo[MAX_UNDO];
+	int n_undo;
 };
 
 /* A step's arguments: w[0..n-1]. Returns 0, or -1 with errno set. */
@@ -57,6 +64,11 @@ int step_socket_netns(struct ctx *c, char **w, int n);
 int step_ns_get(struct ctx *c, char **w, int n);
 int step_sethostname(struct ctx *c, char **w, int n);
 int step_setdomainname(struct ctx *c, char **w, int n);
+
+/* network links over rtnetlink (net.c) */
+int step_netlink_open(struct ctx *c, char **w, int n);
+int step_rtnl(struct ctx *c, char **w, int n);
+int step_pidfile_read(struct ctx *c, char **w, int n);
 
 int step_open(struct ctx *c, char **w, int n);
 int step_write(struct ctx *c, char **w, int n);
@@ -123,6 +135,9 @@ int inum(const char *s);  /* num() within the range of an int */
 unsigned long long unum(const char *s, int base);
 int slot_index(const char *s);
 void fail_exit(struct ctx *c, const char *label, int err) __attribute__((noreturn));
+/* what on-failure steps registered, undone last first (fail_exit runs it) */
+int step_on_failure(struct ctx *c, char **w, int n);
+void undo_all(struct ctx *c);
 void say(const char *a, const char *b, const char *d, const char *e); /* "TOOL: abde" on stderr */
 
 #endif

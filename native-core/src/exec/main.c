@@ -24,6 +24,10 @@ static const struct op ops[] = {
 	{ "ns-get", 3, 0, step_ns_get },
 	{ "sethostname", 1, 0, step_sethostname },
 	{ "setdomainname", 1, 0, step_setdomainname },
+	{ "netlink-open", 1, 0, step_netlink_open },
+	{ "rtnl", 2, 1, step_rtnl },
+	{ "pidfile-read", 2, 0, step_pidfile_read },
+	{ "on-failure", 0, 1, step_on_failure },
 	{ "open", 3, 0, step_open },
 	{ "write", 2, 0, step_write },
 	{ "mount", 5, 0, step_mount },
@@ -143,11 +147,46 @@ void say(const char *a, const char *b, const char *d, const char *e)
 void fail_exit(struct ctx *c, const char *label, int err)
 {
 	say(label, " failed: ", strerror(err), NULL);
+	undo_all(c);
 	if (c && c->child > 0) {
 		kill(c->child, SIGKILL);
 		waitpid(c->child, NULL, 0);
 	}
 	_exit(1);
+}
+
+/* Undo on failure, all or nothing (tsveth: a veth pair, a bridge it made).
+ * on-failure K WORDS...: the K words are steps that undo what the step
+ * before this one did; they are not run now but registered in the ctx, and
+ * fail_exit runs them if a later step fails, the last registered first.
+ * Each is taken off the list before it runs, so one that fails is reported
+ * (its own fail_exit) and the rest still run. Nothing is registered when
+ * the step before was a request whose error the plan ignores (c->skip_undo:
+ * a bridge that existed already is not this call's to delete). */
+int step_on_failure(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int k = inum(w[0]);
+	for (int j = 0; j < k; j = step_end(&w[1], j, k))
+		; /* a malformed undo ends the run now, not at a failure */
+	int skip = c->skip_undo;
+	c->skip_undo = 0;
+	if (skip)
+		return 0;
+	if (c->n_undo == MAX_UNDO) {
+		errno = ENOSPC;
+		return -1;
+	}
+	c->undo[c->n_undo++] = (struct undo){ &w[1], k };
+	return 0;
+}
+
+void undo_all(struct ctx *c)
+{
+	while (c && c->n_undo > 0) {
+		struct undo u = c->undo[--c->n_undo];
+		run_steps(c, u.w, 0, u.n);
+	}
 }
 
 
