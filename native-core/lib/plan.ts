@@ -6,11 +6,19 @@ import type { CallerRecord } from './entry';
 import { cloneNames, errnoName, mountNames, openNames } from './kernel';
 import { describeRtnl, rtnlWords, type RtnlRequest } from './rtnl';
 import { signalName } from './signals';
+import { slotName, slotNames, type SlotNames } from './slots';
 
 /** An errno that is not a failure for this step, or 'any'. */
 export type Ignore = number | 'any';
 
-export type Step = { ignore?: Ignore } & (
+export type Step = {
+  ignore?: Ignore;
+  /** errno → the whole error line to say instead of "<step> failed: <strerror>" */
+  explain?: Record<number, string>;
+  /** what the slot this step fills is called in printed plans (slots.ts);
+   * for a helper, what it is for ("writes the maps") */
+  as?: string;
+} & (
   | { op: 'unshare'; flags: number }
   | { op: 'setns'; slot: number; nstype: number; what: string }
   | { op: 'pidfd-open'; pid: number | 'self'; slot: number }
@@ -45,7 +53,7 @@ export type Step = { ignore?: Ignore } & (
   | { op: 'chdir'; path: string }
   | { op: 'fchdir'; slot: number; what: string }
   | { op: 'pidfile-open'; dir: string; name: string; slot: number }
-  | { op: 'pidfile-write'; slot: number; who: 'self' | 'child' }
+  | { op: 'pidfile-write'; slot: number; who: 'self' | 'child'; /** PID:INODE, the inode of its pidfd */ inode?: boolean }
   /** the supplementary groups: none, or these */
   | { op: 'setgroups'; groups?: number[] }
   | { op: 'setgid'; gid: number }
@@ -55,7 +63,7 @@ export type Step = { ignore?: Ignore } & (
   /** the entry state the caller gave, put back just before the program's exec */
   | { op: 'caller'; record: CallerRecord }
   /** the program's environment: data until the exec applies it */
-  | { op: 'environ'; vars: string[] }
+  | { op: 'environ'; vars: string[]; /** for printed plans: how it differs from the caller's (envdiff.ts) */ summary?: string }
   | { op: 'nondumpable' }
   /** one write(2) to a file an 'open' step opened */
   | { op: 'write-fd'; slot: number; data: string; what: string }
@@ -79,29 +87,34 @@ export type Step = { ignore?: Ignore } & (
   /** a child forked now, in the original namespaces, that runs `steps` when released */
   | { op: 'helper'; slot: number; steps: Step[] }
   | { op: 'release'; slot: number }
+  /** in the waiting parent of a fork: the number after `key` in `path` now;
+   * if the child dies of `signal` and it has grown, say `message` */
+  | { op: 'watch-counter'; path: string; key: string; signal: number; message: string }
   /** fork; the parent runs `parent`, lets the child go on, and waits for it */
-  | { op: 'fork'; signals: 'block' | 'forward' | 'none'; untraced: boolean; parent: Step[] }
+  | { op: 'fork'; signals: 'block' | 'forward' | 'relay' | 'none'; untraced: boolean; parent: Step[] }
 );
 
 const q = (s: string | null) => (s === null ? 'NULL' : JSON.stringify(s));
 
-/** The step as a C call, the way a learner would read it. */
-export function describe(s: Step): string {
+/** The step as a C call, the way a learner would read it; `names` are the
+ * plan's slot names (slots.ts), for the steps that use a slot. */
+export function describe(s: Step, names?: SlotNames): string {
+  const fills = (slot: number) => s.as ?? `fd#${slot}`;
   switch (s.op) {
     case 'unshare': return `unshare(${cloneNames(s.flags)})`;
     case 'setns': return `setns(${s.what}, ${cloneNames(s.nstype)})`;
-    case 'pidfd-open': return `pidfd_open(${s.pid === 'self' ? 'getpid()' : s.pid}) as fd#${s.slot}`;
+    case 'pidfd-open': return `pidfd_open(${s.pid === 'self' ? 'getpid()' : s.pid}) as ${fills(s.slot)}`;
     case 'check-ino': return `fstat(${s.what}).st_ino == ${s.ino}`;
     case 'pidfd-alive': return `poll(${s.what}): still running`;
-    case 'socket-netns': return `ioctl(pidfd_getfd(fd#${s.pidfd}, ${s.fd}), SIOCGSKNS) as fd#${s.slot}`;
-    case 'ns-get': return `ioctl(${s.name}, ${s.what === 'parent' ? 'NS_GET_PARENT' : 'NS_GET_USERNS'}) as fd#${s.slot}`;
+    case 'socket-netns': return `ioctl(pidfd_getfd(${slotName(names, s.pidfd)}, ${s.fd}), SIOCGSKNS) as ${fills(s.slot)}`;
+    case 'ns-get': return `ioctl(${s.name}, ${s.what === 'parent' ? 'NS_GET_PARENT' : 'NS_GET_USERNS'}) as ${fills(s.slot)}`;
     case 'sethostname': return `sethostname(${q(s.name)})`;
     case 'setdomainname': return `setdomainname(${q(s.name)})`;
     case 'netlink-open': return `socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) as fd#${s.slot}${s.where ? ` ${s.where}` : ''}`;
     case 'rtnl': return describeRtnl(s.req, s.where ? ` ${s.where}` : '');
     case 'pidfile-read': return `read a PID from ${q(s.path)}, pidfd_open(it) as fd#${s.slot}`;
     case 'on-failure': return 'if a later step fails, undo what the step above made:';
-    case 'open': return `open(${q(s.path)}, ${openNames(s.flags)}|O_CLOEXEC) as fd#${s.slot}`;
+    case 'open': return `open(${q(s.path)}, ${openNames(s.flags)}|O_CLOEXEC) as ${fills(s.slot)}`;
     case 'write': return `write(${q(s.path)}, ${q(s.data)})`;
     case 'mkdir': return `mkdir(${q(s.path)}, 0${s.mode.toString(8)})`;
     case 'rmdir': return `rmdir(${q(s.path)})`;
@@ -115,17 +128,17 @@ export function describe(s: Step): string {
     case 'chroot': return `chroot(${q(s.path)})`;
     case 'chdir': return `chdir(${q(s.path)})`;
     case 'fchdir': return `fchdir(${s.what})`;
-    case 'pidfile-open': return `open(${q(s.dir)}) for the pid file ${q(s.name)} as fd#${s.slot}`;
-    case 'pidfile-write': return `write the pid of the ${s.who === 'self' ? 'program (getpid())' : 'child'} to the pid file (fd#${s.slot})`;
+    case 'pidfile-open': return `open(${q(s.dir)}) for the pid file ${q(s.name)} as ${fills(s.slot)}`;
+    case 'pidfile-write': return `write the pid of the ${s.who === 'self' ? 'program (getpid())' : 'child'}${s.inode ? ' and its pidfd\'s inode (PID:INODE)' : ''} to the pid file (${slotName(names, s.slot)})`;
     case 'setgroups': return s.groups?.length ? `setgroups(${s.groups.length}, [${s.groups.join(', ')}])` : 'setgroups(0, NULL)';
     case 'setgid': return `setgid(${s.gid})`;
     case 'setuid': return `setuid(${s.uid})`;
     case 'keep-caps': return 'capset(inheritable = permitted); prctl(PR_CAP_AMBIENT_RAISE, each permitted cap)';
-    case 'pdeathsig': return `prctl(PR_SET_PDEATHSIG, ${signalName(s.signal)}); exit if the parent (fd#${s.slot}) is gone`;
+    case 'pdeathsig': return `prctl(PR_SET_PDEATHSIG, ${signalName(s.signal)}); exit if the parent (${slotName(names, s.slot)}) is gone`;
     case 'caller': return 'at exec: the signal dispositions, mask, RLIMIT_NOFILE and stdio flags the caller gave';
-    case 'environ': return `at exec: an environment of ${s.vars.length} variables`;
+    case 'environ': return `at exec: ${s.summary ?? `an environment of ${s.vars.length} variables`}`;
     case 'nondumpable': return 'prctl(PR_SET_DUMPABLE, 0)';
-    case 'write-fd': return `write(fd#${s.slot} (${s.what}), ${q(s.data)})`;
+    case 'write-fd': return `write(${slotName(names, s.slot)} (${s.what}), ${q(s.data)})`;
     case 'keep-permitted': return 'prctl(PR_SET_KEEPCAPS, 1)';
     case 'caps': return `capabilities: ${s.names} (bounding, permitted, effective, inheritable, ambient)`;
     case 'no-new-privs': return 'prctl(PR_SET_NO_NEW_PRIVS, 1)';
@@ -139,8 +152,11 @@ export function describe(s: Step): string {
     case 'init': return 'fork(): stay as init (PID 1), forward signals to the program, reap every child, exit with the program\'s status';
     case 'run': return `run ${JSON.stringify(s.argv)} and wait for it`;
     case 'exec': return `execvp(${q(s.file)}, ${JSON.stringify(s.argv)})`;
-    case 'helper': return `fork() helper#${s.slot}, which waits in the original namespaces`;
-    case 'release': return `release helper#${s.slot} and wait for it`;
+    case 'helper': return s.as === undefined
+      ? `fork() helper#${s.slot}, which waits in the original namespaces`
+      : `fork() a helper that ${s.as} from the original namespaces, once released`;
+    case 'release': return `release ${slotName(names, s.slot, 'helper')} and wait for it`;
+    case 'watch-counter': return `read ${q(s.key)} in ${q(s.path)}: if the child dies of ${signalName(s.signal)} and it grew, say ${q(s.message)}`;
     case 'fork': return 'fork()';
   }
 }
@@ -149,7 +165,7 @@ function ignoreWord(i: Ignore | undefined): string {
   return i === undefined ? '0' : i === 'any' ? '*' : String(i);
 }
 
-function args(s: Step): string[] {
+function args(s: Step, names: SlotNames): string[] {
   switch (s.op) {
     case 'unshare': return [String(s.flags)];
     case 'setns': return [String(s.slot), String(s.nstype)];
@@ -178,7 +194,7 @@ function args(s: Step): string[] {
     case 'chroot': case 'chdir': return [s.path];
     case 'fchdir': return [String(s.slot)];
     case 'pidfile-open': return [s.dir, s.name, String(s.slot)];
-    case 'pidfile-write': return [String(s.slot)];
+    case 'pidfile-write': return [String(s.slot), s.inode ? 'inode' : 'pid'];
     case 'keep-caps': case 'nondumpable': case 'keep-permitted': case 'no-new-privs': case 'init': case 'lo-up': return [];
     case 'setgroups': return [String(s.groups?.length ?? 0), ...(s.groups ?? []).map(String)];
     case 'write-fd': return [String(s.slot), s.data];
@@ -197,31 +213,46 @@ function args(s: Step): string[] {
     case 'run': return [String(s.argv.length), ...s.argv];
     case 'exec': return [s.file, String(s.argv.length), ...s.argv];
     case 'release': return [String(s.slot)];
-    case 'helper': return [String(s.slot), String(s.steps.length), ...encode(s.steps)];
-    case 'fork': return [s.signals, s.untraced ? '1' : '0', String(s.parent.length), ...encode(s.parent)];
+    case 'watch-counter': return [s.path, s.key, String(s.signal), s.message];
+    case 'helper': return [String(s.slot), String(s.steps.length), ...encode(s.steps, names)];
+    case 'fork': return [s.signals, s.untraced ? '1' : '0', String(s.parent.length), ...encode(s.parent, names)];
   }
 }
 
-/** The plan as tscore-exec's argv words. */
-export function encode(steps: Step[]): string[] {
-  return steps.flatMap((s) => [s.op, describe(s), ignoreWord(s.ignore), ...args(s)]);
+/** A step's LABEL word: as printed, then its explanations (src/exec/report.c). */
+function label(s: Step, names: SlotNames): string {
+  return describe(s, names) + Object.entries(s.explain ?? {}).map(([errno, line]) => `\x1f${errno}\x1f${line}`).join('');
 }
 
-/** The plan as `--dry-run` prints it: one call a line, in order. */
-export function print(steps: Step[], indent = ''): string[] {
+/** The plan as tscore-exec's argv words. */
+export function encode(steps: Step[], names: SlotNames = slotNames(steps)): string[] {
+  return steps.flatMap((s) => [s.op, label(s, names), ignoreWord(s.ignore), ...args(s, names)]);
+}
+
+/** The plan as `--dry-run` prints it: one call a line, in order; what a
+ * helper, a fork's waiting parent and its child run, indented under it. */
+export function print(steps: Step[], indent = '', names: SlotNames = slotNames(steps)): string[] {
   const lines: string[] = [];
-  for (const s of steps) {
+  for (const [i, s] of steps.entries()) {
     const note = s.ignore === undefined ? '' : `  (${s.ignore === 'any' ? 'any error' : errnoName(s.ignore)} ignored)`;
-    lines.push(indent + describe(s) + note);
+    lines.push(indent + describe(s, names) + note);
     if (s.op === 'on-failure') {
       lines.push(...print(s.steps, indent + '  undo: '));
     } else if (s.op === 'helper') {
-      lines.push(...print(s.steps, indent + '  helper: '));
+      lines.push(...print(s.steps, indent + '  helper: ', names));
     } else if (s.op === 'fork') {
-      lines.push(...print(s.parent, indent + '  parent: '));
-      const signals = { block: 'SIGINT and SIGTERM blocked', forward: 'SIGINT and SIGTERM forwarded', none: 'signals left alone' }[s.signals];
+      lines.push(...print(s.parent, indent + '  parent: ', names));
+      const signals = {
+        block: 'SIGINT and SIGTERM blocked', forward: 'SIGINT and SIGTERM forwarded', none: 'signals left alone',
+        relay: 'SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGUSR2 that a process sends it passed on',
+      }[s.signals];
       lines.push(`${indent}  parent: waitpid(child${s.untraced ? ', WUNTRACED' : ''}), ${signals}; exit with its status (128+N if killed by signal N)`);
-      lines.push(`${indent}  child: goes on:`);
+      // the rest of the plan is the child's
+      lines.push(...print(steps.slice(i + 1), indent + '  child: ', names));
+      break;
+    } else if (s.op === 'init') {
+      lines.push(...print(steps.slice(i + 1), indent + '  child: ', names));
+      break;
     }
   }
   return lines;

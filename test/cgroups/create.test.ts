@@ -132,9 +132,10 @@ if (v1Host) t.test('a trailing program runs inside the cgroups just made (the jo
   const oom = tool('tscgcreate', ['-g', `memory:${x}/oom`, '--memory', '50M', '--', 'python3', '-c', 'b = bytearray(200 << 20)']);
   t.equal(oom.signal, 'SIGKILL', 'a 200 MB allocation under --memory 50M is killed');
   t.match(knob('memory', `${x}/oom`, 'memory.oom_control'), /^oom_kill 1$/m, 'by the cgroup\'s OOM killer');
+  t.equal(oom.stderr, `tscgcreate: python3 was killed by the memory limit of memory:${x}/oom (raise it with tscgcreate -g memory:${x}/oom --memory <size>)\n`, 'and said so');
   const dry = tool('tscgcreate', ['--dry-run', '-g', `memory:${x}/d`, '--', 'true']).stdout.trim().split('\n');
-  t.match(dry.at(-2), new RegExp(`^write\\("${V1}/memory${x}/d/tasks", "\\d+"\\)$`), 'the dry run shows the join');
-  t.equal(dry.at(-1), 'execvp("true", ["true"])');
+  t.match(dry.at(-2), new RegExp(`^ {2}child: write\\("${V1}/memory${x}/d/tasks", "0"\\)$`), 'the dry run shows the join, by the child');
+  t.equal(dry.at(-1), '  child: execvp("true", ["true"])');
 });
 
 if (v1Host) t.test('sizes as users type them to docker: binary units, fractions rounded down to whole bytes', async (t) => {

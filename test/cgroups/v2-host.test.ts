@@ -63,6 +63,7 @@ if (why) {
     const r = sh(`tscgexec -g memory,pids:${demo} python3 -c 'b = bytearray(100 * 1024 * 1024)'; echo "status $?"`);
     t.match(r.stdout, 'status 137');
     t.match(read(demo, 'memory.events'), /^oom_kill 1$/m);
+    t.equal(r.stderr, `tscgexec: python3 was killed by the memory limit of memory:${demo} (raise it with tscgcreate -g memory:${demo} --memory <size>)\n`);
   });
 
   t.test('tscgcreate\'s trailing program runs inside the cgroup just made; one it could not join is refused, nothing made', async (t) => {
@@ -70,6 +71,7 @@ if (why) {
     const r = tool('tscgcreate', ['-g', `memory:${x}`, '--memory', '32M', '--', 'python3', '-c', 'b = bytearray(100 << 20)']);
     t.equal(r.signal, 'SIGKILL', 'a 100 MB allocation under --memory 32M is killed');
     t.match(read(x, 'memory.events'), /^oom_kill 1$/m);
+    t.match(r.stderr, `tscgcreate: python3 was killed by the memory limit of memory:${x} `);
     const inner = tool('tscgcreate', ['-g', `memory:${base}/outer`, '-g', `memory:${base}/outer/leaf`, '--', 'true']);
     t.equal(inner.status, 1);
     t.match(inner.stderr, /^tscgcreate: cannot join memory:\S+\/outer: it has controllers enabled for its children \(memory\)/);
@@ -84,11 +86,11 @@ if (why) {
     t.match(read(p, 'pids.events'), /^max [1-9]/m);
   });
 
-  t.test('tscgexec moves its own process; the design card\'s chain', async (t) => {
+  t.test('tscgexec -F moves its own process; the design card\'s chain', async (t) => {
     const x = `${base}/chain`;
     t.equal(tool('tscgcreate', ['-g', `memory:${x}`]).status, 0);
     const out = `/tmp/tsns-test-${process.pid}-v2`;
-    const r = sh(`tscgexec -g memory:${x} sh -c 'echo $$; grep ^0:: /proc/self/cgroup' > ${out} & echo $!; wait`);
+    const r = sh(`tscgexec -F -g memory:${x} sh -c 'echo $$; grep ^0:: /proc/self/cgroup' > ${out} & echo $!; wait`);
     const [pid, cgroup] = fs.readFileSync(out, 'utf8').trim().split('\n');
     t.equal(pid, r.stdout.trim(), 'the same PID');
     t.equal(cgroup, `0::${x}`);

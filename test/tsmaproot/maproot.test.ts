@@ -105,12 +105,12 @@ t.test('--dry-run prints the pidfd, the opens, the liveness check, the writes', 
   const r = tool('tsmaproot', ['--dry-run', ...MAPS.split(' '), String(pid)]);
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, [
-    `pidfd_open(${pid}) as fd#0`,
-    `open("/proc/${pid}/uid_map", O_WRONLY|O_CLOEXEC) as fd#2`,
-    `open("/proc/${pid}/gid_map", O_WRONLY|O_CLOEXEC) as fd#3`,
+    `pidfd_open(${pid}) as pidfd`,
+    `open("/proc/${pid}/uid_map", O_WRONLY|O_CLOEXEC) as fd[uid_map]`,
+    `open("/proc/${pid}/gid_map", O_WRONLY|O_CLOEXEC) as fd[gid_map]`,
     `poll(pidfd of ${pid}): still running`,
-    `write(fd#2 (/proc/${pid}/uid_map), "0 100000 65536\\n")`,
-    `write(fd#3 (/proc/${pid}/gid_map), "0 100000 65536\\n")`,
+    `write(fd[uid_map] (/proc/${pid}/uid_map), "0 100000 65536\\n")`,
+    `write(fd[gid_map] (/proc/${pid}/gid_map), "0 100000 65536\\n")`,
     '',
   ].join('\n'));
   t.equal(fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8'), '');

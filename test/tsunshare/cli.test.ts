@@ -74,18 +74,19 @@ t.test('--dry-run prints each system call in order and changes nothing', async (
   t.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
-  t.match(lines[0], /^fork\(\) helper#1/);
+  t.equal(lines[0], 'fork() a helper that binds the namespace files from the original namespaces, once released');
   t.match(lines[1], /mount\("\/proc\/\d+\/ns\/uts", ".*\/uts", NULL, MS_BIND, NULL\)/);
   const order = [
     /^unshare\(CLONE_NEWNS\|CLONE_NEWUTS\|CLONE_NEWUSER\|CLONE_NEWPID\)$/,
     /^fork\(\)$/,
-    /parent: release helper#1/,
-    /^write\("\/proc\/self\/uid_map", "0 0 1"\)$/,
-    /^write\("\/proc\/self\/setgroups", "deny"\)/,
-    /^write\("\/proc\/self\/gid_map", "0 0 1"\)$/,
-    /^mount\("none", "\/", NULL, MS_REC\|MS_PRIVATE, NULL\)$/,
-    /^mount\("proc", "\/proc", "proc", MS_NOSUID\|MS_NODEV\|MS_NOEXEC, NULL\)$/,
-    /^execvp\("hostname", \["hostname","tsns-dry"\]\)$/,
+    /^ {2}parent: release the helper that binds the namespace files and wait for it$/,
+    // the child's steps, indented under the fork
+    /^ {2}child: write\("\/proc\/self\/uid_map", "0 0 1"\)$/,
+    /^ {2}child: write\("\/proc\/self\/setgroups", "deny"\)/,
+    /^ {2}child: write\("\/proc\/self\/gid_map", "0 0 1"\)$/,
+    /^ {2}child: mount\("none", "\/", NULL, MS_REC\|MS_PRIVATE, NULL\)$/,
+    /^ {2}child: mount\("proc", "\/proc", "proc", MS_NOSUID\|MS_NODEV\|MS_NOEXEC, NULL\)$/,
+    /^ {2}child: execvp\("hostname", \["hostname","tsns-dry"\]\)$/,
   ].map(at);
   t.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), `in order: ${order}\n${r.stdout}`);
   t.equal(os.hostname(), host);

@@ -23,7 +23,7 @@ t.test('--pid-file: a FIFO someone else planted is refused at once, not waited o
   sh(`mkfifo ${fifo} && chown 65534 ${fifo}`);
   const r = tool('tsunshare', ['--pid-file', fifo, 'true'], { timeout: 10_000 });
   t.equal(r.status, 1);
-  t.match(r.stderr, /^tsunshare: open\(.*\) for the pid file "pid" as fd#0 failed: Operation not permitted\n$/);
+  t.match(r.stderr, /^tsunshare: open\(.*\) for the pid file "pid" as pidfile failed: Operation not permitted\n$/);
 });
 
 t.test('--pid-file is written before -S/-G drop privileges', async (t) => {
@@ -41,7 +41,7 @@ t.test('a helper that dies before it is released: one line, not a silent SIGPIPE
   // and exits before it is released (the shell and Node shrug it off)
   const r = sh('strace -f -qq -o /dev/null -e trace=getppid -e inject=getppid:retval=1 tsunshare --map-users=0:100000:10 --map-groups=0:100000:10 true');
   t.equal(r.status, 1);
-  t.match(r.stderr, /^tsunshare: release helper#\d+ and wait for it failed: No such process\n$/);
+  t.match(r.stderr, /^tsunshare: release the helper that writes the maps and wait for it failed: No such process\n$/);
 });
 
 t.test('as root, --map-group with --map-groups leaves setgroups "allow", as util-linux', async (t) => {

@@ -109,6 +109,12 @@ int step_init(struct ctx *c, char **w, int n);
 int step_run(struct ctx *c, char **w, int n);
 int step_exec(struct ctx *c, char **w, int n);
 
+/* what the executor tells its user (report.c): a failure the plan
+ * explains, the counter that says why a forked child died */
+void say_failed(const char *label, int err);
+int step_watch_counter(struct ctx *c, char **w, int n);
+void report_watches(int status);
+
 /* process structure: these take the nested steps that follow them */
 int run_steps(struct ctx *c, char **w, int from, int to);
 int step_end(char **w, int i, int to);

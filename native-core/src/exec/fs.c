@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static const char *or_null(const char *s)
@@ -163,13 +164,30 @@ static int create_temp(int dir, const char *name, char *tmp, size_t size)
 	return -1;
 }
 
-/* pidfile-write SLOT: the PID that runs the program, as the caller sees it */
+/* pidfile-write SLOT pid|inode: the PID that runs the program, as the
+ * caller sees it; "inode": PID:INODE, the inode of a pidfd of it (a pidfs
+ * inode names one process for the whole boot: tsnsenter -t PID:INODE then
+ * refuses a successor that got the PID) */
 int step_pidfile_write(struct ctx *c, char **w, int n)
 {
 	(void)n;
 	int k = slot_index(w[0]);
-	char buf[32];
-	int len = snprintf(buf, sizeof buf, "%d\n", c->child > 0 ? (int)c->child : (int)getpid());
+	pid_t pid = c->child > 0 ? c->child : getpid();
+	char buf[64];
+	int len = snprintf(buf, sizeof buf, "%d\n", (int)pid);
+	if (strcmp(w[1], "inode") == 0) {
+		struct stat st;
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		int r = pidfd < 0 ? -1 : fstat(pidfd, &st);
+		int err = errno;
+		if (pidfd >= 0)
+			close(pidfd);
+		if (r < 0) {
+			errno = err;
+			return -1;
+		}
+		len = snprintf(buf, sizeof buf, "%d:%llu\n", (int)pid, (unsigned long long)st.st_ino);
+	}
 	int fd = c->slot_fd[k], rc;
 	if (!c->slot_name[k]) {
 		rc = write_all(fd, buf, (size_t)len);

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -68,10 +69,30 @@ static char *record(void)
 	return out;
 }
 
+/* After unshare -p (or nsenter -p) without a fork, this process is outside
+ * the PID namespace its children get, and the kernel refuses it threads
+ * (clone(CLONE_THREAD) fails): Node, which needs them, would die of a failed
+ * assertion. The entry is there (Linux 4.12) but leads nowhere until the
+ * namespace's first process exists. */
+static int outside_child_pidns(void)
+{
+	struct stat self, children;
+	if (stat("/proc/self/ns/pid", &self) < 0 || lstat("/proc/self/ns/pid_for_children", &children) < 0)
+		return 0; /* no /proc, or an older kernel: nothing to tell */
+	if (stat("/proc/self/ns/pid_for_children", &children) < 0)
+		return errno == ENOENT;
+	return self.st_ino != children.st_ino || self.st_dev != children.st_dev;
+}
+
 int launch(int argc, char **argv)
 {
 	if (argc < 3) {
 		say("usage: tscore-exec --launch SCRIPT [ARG...]", NULL, NULL, NULL);
+		return 1;
+	}
+	if (outside_child_pidns()) {
+		say("cannot start here: this process is not inside the PID namespace its children get, and Node cannot make threads "
+		    "(add --fork to the tsunshare -p or tsnsenter -p that runs it)", NULL, NULL, NULL);
 		return 1;
 	}
 	char *rec = record();

@@ -36,7 +36,7 @@ static const struct op ops[] = {
 	{ "chdir", 1, 0, step_chdir },
 	{ "fchdir", 1, 0, step_fchdir },
 	{ "pidfile-open", 3, 0, step_pidfile_open },
-	{ "pidfile-write", 1, 0, step_pidfile_write },
+	{ "pidfile-write", 2, 0, step_pidfile_write },
 	{ "setgroups", 0, 1, step_setgroups },
 	{ "setgid", 1, 0, step_setgid },
 	{ "setuid", 1, 0, step_setuid },
@@ -60,6 +60,7 @@ static const struct op ops[] = {
 	{ "wait", 2, 0, step_wait },
 	{ "init", 0, 0, step_init },
 	{ "lo-up", 0, 0, step_lo_up },
+	{ "watch-counter", 4, 0, step_watch_counter },
 	/* blocks: the last fixed argument counts the nested steps that follow */
 	{ "helper", 2, 0, NULL },
 	{ "fork", 3, 0, NULL },
@@ -146,7 +147,7 @@ void say(const char *a, const char *b, const char *d, const char *e)
 
 void fail_exit(struct ctx *c, const char *label, int err)
 {
-	say(label, " failed: ", strerror(err), NULL);
+	say_failed(label, err);
 	undo_all(c);
 	if (c && c->child > 0) {
 		kill(c->child, SIGKILL);

@@ -106,6 +106,19 @@ static void forward(int sig)
 		kill(g_forward_to, sig);
 }
 
+/* "relay": what a process sends the waiting parent (kill, sigqueue) goes on
+ * to the child, as if the parent were the program; what the kernel sends,
+ * as a terminal does to its whole foreground group, the child got itself */
+static const int relayed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+#define N_RELAYED (sizeof relayed / sizeof relayed[0])
+
+static void relay(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (g_forward_to > 0 && si->si_code <= 0)
+		kill(g_forward_to, sig);
+}
+
 /* The child died of sig: die of it too, so our caller sees 128+sig. */
 static void reraise(int sig) __attribute__((noreturn));
 static void reraise(int sig)
@@ -140,6 +153,7 @@ static void supervise(struct ctx *c, pid_t pid, int untraced)
 			kill(pid, SIGCONT);
 			continue;
 		}
+		report_watches(st);
 		if (WIFEXITED(st))
 			_exit(WEXITSTATUS(st));
 		if (WIFSIGNALED(st))
@@ -150,12 +164,15 @@ static void supervise(struct ctx *c, pid_t pid, int untraced)
 /* fork LABEL IGN MODE UNTRACED N, then N steps for the parent alone.
  * MODE "block": the waiting parent blocks SIGINT and SIGTERM (unshare);
  * "forward": it passes them on to the child; "none": it leaves them be
- * (nsenter). The child continues with the rest of the plan once the
- * parent's steps are done. */
+ * (nsenter); "relay": it passes on what a process sends it, not what the
+ * terminal sent the child too (tscgexec). The child continues with the
+ * rest of the plan once the parent's steps are done. */
 int block_fork(struct ctx *c, char **w, int i, int end)
 {
 	const char *label = w[i + 1];
 	int forwarding = strcmp(w[i + 3], "forward") == 0;
+	int relaying = strcmp(w[i + 3], "relay") == 0;
+	struct sigaction old_relayed[N_RELAYED];
 	int untraced = inum(w[i + 4]);
 	int body = i + 3 + 3;
 	sigset_t intterm, old;
@@ -169,6 +186,13 @@ int block_fork(struct ctx *c, char **w, int i, int end)
 		sa.sa_flags = SA_RESTART;
 		sigaction(SIGINT, &sa, &old_int);
 		sigaction(SIGTERM, &sa, &old_term);
+		sigprocmask(SIG_SETMASK, NULL, &old);
+	} else if (relaying) {
+		struct sigaction ra = { 0 };
+		ra.sa_sigaction = relay;
+		ra.sa_flags = SA_SIGINFO | SA_RESTART;
+		for (size_t k = 0; k < N_RELAYED; k++)
+			sigaction(relayed[k], &ra, &old_relayed[k]);
 		sigprocmask(SIG_SETMASK, NULL, &old);
 	} else if (strcmp(w[i + 3], "block") == 0) {
 		sigprocmask(SIG_BLOCK, &intterm, &old);
@@ -188,6 +212,8 @@ int block_fork(struct ctx *c, char **w, int i, int end)
 			sigaction(SIGINT, &old_int, NULL);
 			sigaction(SIGTERM, &old_term, NULL);
 		}
+		for (size_t k = 0; relaying && k < N_RELAYED; k++)
+			sigaction(relayed[k], &old_relayed[k], NULL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (await_go(p[0]) < 0)
 			_exit(1);

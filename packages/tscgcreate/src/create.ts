@@ -3,7 +3,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  cgroupName, checkJoinable, checkLimits, callerEnv, getopt, gidOf, joinSteps, knobs, members, parseCount, parseDeviceRate, parseSize,
+  cgroupName, checkJoinable, checkLimits, callerEnv, runInCgroups, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize,
   print, procsFile, program, readCgroups, readOr, resolveSpecs, uidOf, ToolError, UsageError,
   type CgroupDir, type Explain, type FileStep, type Limits, type Option, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
@@ -27,6 +27,7 @@ const OPTIONS: Option[] = [
   { key: 'cpuset-mems', long: 'cpuset-mems', arg: 'required' },
   { key: 'device-read-bps', long: 'device-read-bps', arg: 'required' },
   { key: 'device-write-bps', long: 'device-write-bps', arg: 'required' },
+  { key: 'no-fork', short: 'F', long: 'no-fork', arg: 'none' },
   ...STANDARD_OPTIONS,
 ];
 
@@ -35,8 +36,10 @@ Usage:
  tscgcreate [options] -g <controllers>:<path> [-g ...] [[--] <program> [<argument>...]]
 
 Create cgroups (and any missing parents), set their limits, and hand them to
-a user; then, if a program follows, run it inside them: this process joins
-every one (as tscgexec does) and becomes the program, with the same PID.
+a user; then, if a program follows, run it inside them, as tscgexec does: a
+child joins every one and becomes the program, and this process waits
+outside them and says so if the memory limit killed it (-F: this process
+joins and becomes the program, with the same PID).
 Creating an existing cgroup is not an error. If a step fails, what this call
 created is removed again. The same limits work on cgroup v1, v2 and hybrid
 hosts.
@@ -66,6 +69,7 @@ m, g, t or p, powers of 1024, as docker reads them: 512m, 1.5G, 10Mi):
      --device-read-bps <device>:<rate>
      --device-write-bps <device>:<rate>
                            I/O throttle: blkio.throttle.* / io.max
+ -F, --no-fork             the trailing program: in this process (see above)
      --dry-run             print the directories and files it would write
  -h, --help                display this help
  -V, --version             display version
@@ -88,6 +92,7 @@ function parseOwner(text: string, option: string): { uid: number; gid: number } 
 interface CreateOptions {
   specs: string[];
   program: string[];
+  noFork: boolean;
   dryRun: boolean;
   owner?: { uid: number; gid: number };
   procsOwner?: { uid: number; gid: number };
@@ -207,7 +212,7 @@ export function plan(o: CreateOptions): { files: FileStep[]; explain: Explain; d
 
 export function parse(argv: string[]): CreateOptions | { print: string } {
   const { options, operands } = getopt(argv, OPTIONS);
-  const o: CreateOptions = { specs: [], program: operands, dryRun: false, raw: [], limits: { deviceReadBps: [], deviceWriteBps: [] } };
+  const o: CreateOptions = { specs: [], program: operands, noFork: false, dryRun: false, raw: [], limits: { deviceReadBps: [], deviceWriteBps: [] } };
   const l = o.limits;
   for (const { key, value, as } of options) {
     const v = value!;
@@ -242,6 +247,7 @@ export function parse(argv: string[]): CreateOptions | { print: string } {
       case 'device-read-bps': l.deviceReadBps.push(parseDeviceRate(v, as)); break;
       case 'device-write-bps': l.deviceWriteBps.push(parseDeviceRate(v, as)); break;
       case 'dry-run': o.dryRun = true; break;
+      case 'no-fork': o.noFork = true; break;
       default: throw new UsageError(`unhandled option ${as}`);
     }
   }
@@ -259,7 +265,7 @@ export const tscgcreate: Tool = {
     const steps: Step[] = [];
     if (o.program.length) {
       const p = program(o.program, process.env, process.getuid!());
-      steps.push(...joinSteps(dirs), { op: 'exec', file: p.file, argv: p.argv });
+      steps.push(...runInCgroups(dirs, p, !o.noFork));
     }
     if (o.dryRun) return { print: print([...files, ...steps]).join('\n') + '\n' };
     return { files, explain, steps, env: callerEnv() };

@@ -1,10 +1,12 @@
-// tscgexec (libcgroup cgexec): move this very process into cgroups, then
-// become the program. The moves are writes (v1: tasks, v2: cgroup.procs) made
-// by tscore-exec just before its exec, so the PID is kept and no Node remains.
+// tscgexec (libcgroup cgexec): run a program in cgroups. The moves are
+// writes (v1: tasks, v2: cgroup.procs) made by tscore-exec just before the
+// program's exec, in a child that a native parent waits for (to say when
+// the memory limit killed it), or with -F in this very process, which keeps
+// its PID. No Node remains either way.
 import fs = require('fs');
 import path = require('path');
 import {
-  cgroupName, checkJoinable, callerEnv, getopt, joinSteps, print, program, readCgroups, resolveSpecs, ToolError, UsageError,
+  cgroupName, checkJoinable, callerEnv, getopt, runInCgroups, print, program, readCgroups, resolveSpecs, ToolError, UsageError,
   type CgroupDir, type Option, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -12,16 +14,19 @@ import {
 const OPTIONS: Option[] = [
   { key: 'g', short: 'g', arg: 'required' },
   { key: 'sticky', long: 'sticky', arg: 'none' },
+  { key: 'no-fork', short: 'F', long: 'no-fork', arg: 'none' },
   ...STANDARD_OPTIONS,
 ];
 
 export const USAGE = `
 Usage:
- tscgexec [-g <controllers>:<path>]... [--sticky] <program> [<argument>...]
+ tscgexec [-g <controllers>:<path>]... [--sticky] [-F] <program> [<argument>...]
 
-Run a program in the given cgroups: this process joins them (v1: through
-tasks, as cgexec, so a user given them by tscgcreate -t may; v2: through
-cgroup.procs), then becomes the program, with the same PID.
+Run a program in the given cgroups. A child joins them (v1: through tasks,
+as cgexec, so a user given them by tscgcreate -t may; v2: through
+cgroup.procs) and becomes the program; this process waits outside them
+(native, no Node), passes on the signals sent to it, exits with the
+program's status, and says so when the memory limit killed the program.
 
 Options:
  -g <controllers>:<path>   a cgroup: comma-separated controllers (* for all)
@@ -29,6 +34,8 @@ Options:
                              repeatable
      --sticky              accepted for libcgroup compatibility; a no-op, as
                              there is no rules daemon to keep away
+ -F, --no-fork             join and become the program in this process, with
+                             its PID (as cgexec); an OOM kill then goes unsaid
      --dry-run             print the system calls, in order, and change nothing
  -h, --help                display this help
  -V, --version             display version
@@ -55,9 +62,9 @@ export const tscgexec: Tool = {
     }
     if (operands.length === 0) throw new UsageError('no program given');
     if (specs.length === 0) throw new UsageError('no cgroup given (-g <controllers>:<path>)');
-    const steps: Step[] = joinSteps(joinable(specs));
+    const dirs = joinable(specs);
     const p = program(operands, process.env, process.getuid!());
-    steps.push({ op: 'exec', file: p.file, argv: p.argv });
+    const steps: Step[] = runInCgroups(dirs, p, !options.some((o) => o.key === 'no-fork'));
     if (options.some((o) => o.key === 'dry-run')) return { print: print(steps).join('\n') + '\n' };
     return { steps, env: callerEnv() };
   },

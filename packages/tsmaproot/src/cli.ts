@@ -24,7 +24,7 @@ const OPTIONS: Option[] = [
 
 export const USAGE = `
 Usage:
- tsmaproot [options] <pid> [<program> [<argument>...]]
+ tsmaproot [options] <pid>[:<inode>] [<program> [<argument>...]]
  tsmaproot [options] --pid-file <file> [<program> [<argument>...]]
 
 Write the uid and gid maps of a process in a new user namespace, from
@@ -53,6 +53,8 @@ Options:
 
 export interface MaprootOptions {
   pid: number;
+  /** the inode its pidfd must have (PID:INODE): a reused PID is refused */
+  ino?: bigint;
   uidMap: IdRange[];
   gidMap: IdRange[];
   setgroups?: 'allow' | 'deny';
@@ -62,15 +64,17 @@ export interface MaprootOptions {
   dryRun: boolean;
 }
 
-function parsePid(text: string, from: string): number {
+/** PID, or PID:INODE (the inode of its pidfd, as tsunshare --pid-inode writes it) */
+function parsePid(text: string, from: string): { pid: number; ino?: bigint } {
   const t = text.trim();
-  if (!/^[1-9]\d{0,6}$/.test(t) || Number(t) > 4194304) throw new ToolError(`failed to parse pid${from}: '${t}'`);
-  return Number(t);
+  const m = /^([1-9]\d{0,6})(?::(\d{1,20}))?$/.exec(t);
+  if (!m || Number(m[1]) > 4194304) throw new ToolError(`failed to parse pid${from}: '${t}'`);
+  return { pid: Number(m[1]), ino: m[2] === undefined ? undefined : BigInt(m[2]) };
 }
 
 /** The target must wait, maps unwritten, in a user namespace that ours owns. */
 function checkTarget(pid: number): void {
-  mustExist(`/proc/${pid}`, `no process ${pid}`);
+  if (!fs.existsSync(`/proc/${pid}`)) throw new ToolError(`no process ${pid}`);
   const nsFile = `/proc/${pid}/ns/user`;
   const own = fs.statSync('/proc/self/ns/user').ino;
   if (fs.statSync(nsFile).ino === own) throw new ToolError(`process ${pid} is in our own user namespace, not a new one`);
@@ -114,7 +118,7 @@ export function parse(argv: string[]): MaprootOptions | { print: string } {
     mapUser = 0; // -r is the default
     mapGroup = 0;
   }
-  let pid: number;
+  let pid: { pid: number; ino?: bigint };
   if (pidFile !== undefined) {
     // a FIFO: read blocks until tsunshare has written it
     pid = parsePid(fs.readFileSync(mustExist(pidFile, `cannot read ${pidFile}`) && pidFile, 'utf8'), ` in ${pidFile}`);
@@ -123,7 +127,7 @@ export function parse(argv: string[]): MaprootOptions | { print: string } {
     pid = parsePid(operands.shift()!, '');
   }
   const o: MaprootOptions = {
-    pid, setgroups, dryRun, privileged: euid === 0,
+    ...pid, setgroups, dryRun, privileged: euid === 0,
     uidMap: idMap(mapUser, euid, mapUsers),
     gidMap: idMap(mapGroup, egid, mapGroups),
     program: operands.length ? program(operands, {}, euid) : undefined,
@@ -134,7 +138,7 @@ export function parse(argv: string[]): MaprootOptions | { print: string } {
     checkGranted(o.uidMap, 'uid', euid);
     checkGranted(o.gidMap, 'gid', egid);
   }
-  checkTarget(pid);
+  checkTarget(o.pid);
   return o;
 }
 

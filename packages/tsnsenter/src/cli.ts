@@ -42,7 +42,8 @@ Options:
  -a, --all                 enter all namespaces
  -t, --target <pid>[:<inode>]
                            target process to get namespaces from; with :<inode>,
-                             only if its pidfd has that inode (no recycled PID)
+                             only if its pidfd has that inode (no recycled PID:
+                             tsunshare --pid-file FILE --pid-inode writes it)
  -m, --mount[=<file>]      enter mount namespace
  -u, --uts[=<file>]        enter UTS namespace (hostname etc)
  -i, --ipc[=<file>]        enter System V IPC namespace
@@ -93,6 +94,9 @@ export interface NsenterOptions {
   /** the cgroup.procs file of the target's cgroup v2 */
   joinCgroup?: string;
   env: string[];
+  /** the environment the caller gave; with -e, the target whose env replaces it */
+  callerEnv: string[];
+  envFrom?: number;
   program: Program;
 }
 
@@ -113,7 +117,8 @@ function parseTarget(text: string): { pid: number; ino?: bigint } {
 function credential(value: string, what: 'uid' | 'gid', pid: number | undefined): number {
   if (value !== 'follow') return numericId(value, what);
   if (pid === undefined) throw new ToolError(`--set${what} follow needs --target`);
-  const st = mustExist(`/proc/${pid}`, `cannot open /proc/${pid}`);
+  if (!fs.existsSync(`/proc/${pid}`)) throw new ToolError(`no process ${pid}`);
+  const st = fs.statSync(`/proc/${pid}`);
   return what === 'uid' ? st.uid : st.gid;
 }
 
@@ -131,7 +136,7 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
   const { options, operands } = getopt(argv, OPTIONS);
   const o: NsenterOptions = {
     namespaces: new Map(), userParent: false, preserveCredentials: false, keepCaps: false,
-    noFork: false, env: [], program: { file: '', argv: [] },
+    noFork: false, env: [], callerEnv, program: { file: '', argv: [] },
   };
   let all = false;
   let joinCgroup = false;
@@ -182,7 +187,7 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
   };
 
   if (wd !== undefined && wdns !== undefined) throw new ToolError('mutually exclusive arguments: --wdns --wd');
-  if (pid !== undefined) mustExist(`/proc/${pid}`, `cannot open /proc/${pid}`);
+  if (pid !== undefined && !fs.existsSync(`/proc/${pid}`)) throw new ToolError(`no process ${pid}`);
 
   if (all) {
     const target = needsTarget('--all');
@@ -198,7 +203,7 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
     if (o.namespaces.get('net')?.from === 'file') throw new ToolError('--net-socket and --net=<file> are mutually exclusive');
     o.namespaces.delete('net');
   }
-  if (o.namespaces.size === 0 && o.netSocket === undefined) throw new ToolError('no namespace specified');
+  if (o.namespaces.size === 0 && o.netSocket === undefined) throw new UsageError('no namespace specified');
   if (o.userParent && o.namespaces.size === 0) throw new ToolError('--user-parent needs a namespace to find the user namespace from');
 
   // every namespace file must be a namespace of the named type
@@ -231,6 +236,7 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
   // exec, never this process's (see tscore-exec's environ step)
   const targetEnv = copyEnv ? nulWords(readProcBytes(needsTarget('--env'), 'environ')) : undefined;
   o.env = targetEnv ?? callerEnv;
+  if (targetEnv) o.envFrom = pid;
   // with --env the program, or the shell, comes from the target's environment
   o.program = program(operands, envTable(o.env), process.getuid!());
   return dryRun ? { print: print(plan(o, process.pid)).join('\n') + '\n' } : o;

@@ -3,7 +3,7 @@
 // target still lives, enter, then root, directory and credentials, and fork
 // when a pid namespace was entered.
 import os = require('os');
-import { errno, nsFlag, O, type NsType, type Step } from 'tscontainer-core';
+import { envStep, errno, nsFlag, withMessage, O, type NsType, type Step } from 'tscontainer-core';
 import type { NsenterOptions } from './cli';
 
 const PIDFD = 0;
@@ -32,16 +32,19 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
   // the target, pinned by a pidfd before anything else is read from its /proc
   const pidfd = t !== undefined && kernel.pidfd;
   if (pidfd) {
-    steps.push({ op: 'pidfd-open', pid: t.pid, slot: PIDFD });
-    if (t.ino !== undefined) steps.push({ op: 'check-ino', slot: PIDFD, ino: t.ino, what: `pidfd of ${t.pid}` });
+    steps.push(withMessage({ op: 'pidfd-open', pid: t.pid, slot: PIDFD, as: 'pidfd' }, errno.ESRCH, `no process ${t.pid}`));
+    if (t.ino !== undefined) {
+      const check: Step = { op: 'check-ino', slot: PIDFD, ino: t.ino, what: `pidfd of ${t.pid}` };
+      steps.push(withMessage(check, errno.ESRCH, `PID ${t.pid} is no longer the process ${t.pid}:${t.ino} named: that one ended, and the PID now belongs to another`));
+    }
   } else if (t?.ino !== undefined) {
     throw new Error('-t PID:INODE needs pidfds (Linux 5.3)');
   }
 
   // directories named by the caller, opened before entering: they "tunnel" into the new root
   const dirFlags = O.RDONLY | O.DIRECTORY;
-  if (o.root) steps.push({ op: 'open', path: o.root, slot: ROOT, flags: dirFlags });
-  if (o.wd) steps.push({ op: 'open', path: o.wd, slot: WD, flags: dirFlags });
+  if (o.root) steps.push({ op: 'open', path: o.root, slot: ROOT, flags: dirFlags, as: 'rootfd' });
+  if (o.wd) steps.push({ op: 'open', path: o.wd, slot: WD, flags: dirFlags, as: 'wdfd' });
 
   // namespaces entered through an fd: files, and the target's own where setns(pidfd) is missing
   const viaPidfd: NsType[] = [];
@@ -53,12 +56,12 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
       continue;
     }
     const file = source.from === 'file' ? source.path : `/proc/${t!.pid}/ns/${type}`;
-    steps.push({ op: 'open', path: file, slot, flags: O.RDONLY });
+    steps.push({ op: 'open', path: file, slot, flags: O.RDONLY, as: `nsfd[${type}]` });
     viaFd.push({ type, slot: slot++, name: file });
   }
   if (o.netSocket !== undefined) {
-    steps.push({ op: 'socket-netns', pidfd: PIDFD, fd: o.netSocket, slot: NETSOCK });
-    viaFd.push({ type: 'net', slot: NETSOCK, name: `fd#${NETSOCK}` });
+    steps.push({ op: 'socket-netns', pidfd: PIDFD, fd: o.netSocket, slot: NETSOCK, as: 'nsfd[net]' });
+    viaFd.push({ type: 'net', slot: NETSOCK, name: `nsfd[net] (of fd ${o.netSocket} of ${t!.pid})` });
   }
   if (o.userParent) {
     // with a user namespace: its parent instead; else the owner of another one
@@ -66,12 +69,13 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
     const base = fromUser ? 'user' : [...o.namespaces.keys()][0];
     const known = viaFd.find((f) => f.type === base);
     const from = known?.slot ?? USER_FROM;
-    if (!known) steps.push({ op: 'open', path: `/proc/${t!.pid}/ns/${base}`, slot: USER_FROM, flags: O.RDONLY });
-    steps.push({ op: 'ns-get', from, what: fromUser ? 'parent' : 'userns', slot: USER_PARENT, name: known?.name ?? `/proc/${t!.pid}/ns/${base}` });
+    if (!known) steps.push({ op: 'open', path: `/proc/${t!.pid}/ns/${base}`, slot: USER_FROM, flags: O.RDONLY, as: `nsfd[${base}]` });
+    const owner = fromUser ? 'nsfd[parent user]' : 'nsfd[owning user]';
+    steps.push({ op: 'ns-get', from, what: fromUser ? 'parent' : 'userns', slot: USER_PARENT, name: known?.name ?? `/proc/${t!.pid}/ns/${base}`, as: owner });
     viaPidfd.splice(0, viaPidfd.length, ...viaPidfd.filter((x) => x !== 'user'));
-    viaFd.splice(0, viaFd.length, ...viaFd.filter((x) => x.type !== 'user'), { type: 'user', slot: USER_PARENT, name: `fd#${USER_PARENT}` });
+    viaFd.splice(0, viaFd.length, ...viaFd.filter((x) => x.type !== 'user'), { type: 'user', slot: USER_PARENT, name: owner });
   }
-  if (pidfd) steps.push({ op: 'pidfd-alive', slot: PIDFD, what: `pidfd of ${t.pid}` });
+  if (pidfd) steps.push(withMessage({ op: 'pidfd-alive', slot: PIDFD, what: `pidfd of ${t.pid}` }, errno.ESRCH, `process ${t.pid} ended while its namespaces were being opened`));
 
   // entering a user namespace as ourselves: drop our supplementary groups
   // first, while we may (its setgroups may be "deny"); again after, below
@@ -94,8 +98,8 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
   // directory of the host that the container's processes would reach
   // through /proc/PID/cwd (as util-linux nsenter does; CVE-2024-21626's class)
   if (o.root && !o.wd && !o.wdns) steps.push({ op: 'open', path: '.', slot: WD, flags: dirFlags });
-  if (o.root) steps.push({ op: 'fchdir', slot: ROOT, what: `fd#${ROOT} (${o.root})` }, { op: 'chroot', path: '.' });
-  if (o.wd || (o.root && !o.wdns)) steps.push({ op: 'fchdir', slot: WD, what: `fd#${WD} (${o.wd ?? 'the working directory'})` });
+  if (o.root) steps.push({ op: 'fchdir', slot: ROOT, what: `rootfd (${o.root})` }, { op: 'chroot', path: '.' });
+  if (o.wd || (o.root && !o.wdns)) steps.push({ op: 'fchdir', slot: WD, what: `wdfd (${o.wd ?? 'the working directory'})` });
   else if (o.wdns) steps.push({ op: 'chdir', path: o.wdns });
 
   // entering a user namespace makes us root there, unless told otherwise
@@ -110,6 +114,8 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
   if (o.keepCaps && user) steps.push({ op: 'keep-caps' });
 
   if ((o.namespaces.has('pid')) && !o.noFork) steps.push({ op: 'fork', signals: 'none', untraced: true, parent: [] });
+  // -e: the target's environment, applied at the exec
+  steps.push(...envStep(o.callerEnv, o.env, o.envFrom === undefined ? undefined : `process ${o.envFrom}`));
   steps.push({ op: 'exec', file: o.program.file, argv: o.program.argv });
   return steps;
 }

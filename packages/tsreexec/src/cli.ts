@@ -114,6 +114,8 @@ export interface ReexecOptions {
   noNewPrivs: boolean;
   chdir?: string;
   env: string[];
+  /** the environment the caller gave, which env may differ from */
+  callerEnv: string[];
   dieWithParent: boolean;
   init: boolean;
   program: Program;
@@ -139,7 +141,7 @@ export function parse(argv: string[], env: string[] = callerEnv()): ReexecOption
   const { options, operands } = getopt(argv, OPTIONS);
   const o: ReexecOptions = {
     roRoot: false, proc: false, sys: false, dev: false, mounts: [], loUp: false, noNewPrivs: false,
-    env: [], dieWithParent: false, init: false, dryRun: false, program: { file: '', argv: [] },
+    env: [], callerEnv: env, dieWithParent: false, init: false, dryRun: false, program: { file: '', argv: [] },
   };
   let clearEnv = false;
   const setEnv: string[] = [];

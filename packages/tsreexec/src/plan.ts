@@ -1,6 +1,6 @@
 // ReexecOptions → the system calls, in the order runc's init and bubblewrap
 // use; each group says why it stands where it does.
-import { capNames, errno, MS, O, type Step } from 'tscontainer-core';
+import { capNames, envStep, errno, MS, O, type Step } from 'tscontainer-core';
 import type { Bind, ReexecOptions } from './cli';
 
 const PARENT_PIDFD = 0;
@@ -37,7 +37,7 @@ export function plan(o: ReexecOptions, parent: number): Step[] {
 
   // first, so that a host side that dies never leaves us waiting for it
   if (o.dieWithParent) {
-    steps.push({ op: 'pidfd-open', pid: parent, slot: PARENT_PIDFD }, { op: 'pdeathsig', signal: 9, slot: PARENT_PIDFD });
+    steps.push({ op: 'pidfd-open', pid: parent, slot: PARENT_PIDFD, as: 'pidfd[parent]' }, { op: 'pdeathsig', signal: 9, slot: PARENT_PIDFD });
   }
 
   // the host side writes our maps (and builds the network) while we wait;
@@ -59,7 +59,7 @@ export function plan(o: ReexecOptions, parent: number): Step[] {
   if (mounts) {
     steps.push({ op: 'mount', source: null, target: '/', fstype: null, flags: MS.REC | MS.PRIVATE, data: null });
     if (o.rootfs) steps.push({ op: 'mount', source: o.rootfs, target: o.rootfs, fstype: null, flags: MS.BIND | MS.REC, data: null });
-    steps.push({ op: 'open', path: o.rootfs ?? '/', slot: ROOT, flags: O.PATH | O.DIRECTORY });
+    steps.push({ op: 'open', path: o.rootfs ?? '/', slot: ROOT, flags: O.PATH | O.DIRECTORY, as: 'rootfd' });
     if (o.proc) steps.push(mkdir('/proc'), mountIn('proc', '/proc', 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC));
     if (o.sys) steps.push(mkdir('/sys'), mountIn('sysfs', '/sys', 'sysfs', MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY));
     if (o.dev) steps.push(...devSteps());
@@ -87,6 +87,8 @@ export function plan(o: ReexecOptions, parent: number): Step[] {
   // tscore-exec: give the program PID 2 again, as a container's users expect
   if (o.init && o.proc) steps.push({ op: 'write', path: '/proc/sys/kernel/ns_last_pid', data: '1', ignore: 'any' });
   if (o.init) steps.push({ op: 'init' });
+  // --env, --clear-env: applied at the exec, shown where it happens
+  steps.push(...envStep(o.callerEnv, o.env));
   steps.push({ op: 'exec', file: o.program.file, argv: o.program.argv });
   return steps;
 }

@@ -43,6 +43,7 @@ const OPTIONS: Option[] = [
   { key: 'clear-env', long: 'clear-env', arg: 'none' },
   { key: 'whitelist-env', long: 'whitelist-env', arg: 'required' },
   { key: 'pid-file', long: 'pid-file', arg: 'required' },
+  { key: 'pid-inode', long: 'pid-inode', arg: 'none' },
   ...STANDARD_OPTIONS,
 ];
 
@@ -96,6 +97,8 @@ Options:
 
  --pid-file <file>         write the PID that runs <program> to <file> first
                              (atomically; a FIFO is written to, for \`read pid\`)
+ --pid-inode               write PID:INODE instead, the inode of its pidfd: the
+                             form tsnsenter -t takes to refuse a reused PID
  --dry-run                 print the system calls, in order, and change nothing
 
  -h, --help                display this help
@@ -132,8 +135,12 @@ export interface UnshareOptions {
   monotonic?: bigint;
   boottime?: bigint;
   pidFile?: string;
+  /** the pid file gets PID:INODE */
+  pidInode: boolean;
   dryRun: boolean;
   env: string[];
+  /** the environment the caller gave, which env may differ from */
+  callerEnv: string[];
   program: Program;
   /** the caller's effective ids, which single maps map from */
   euid: number;
@@ -153,7 +160,7 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Unsha
   const egid = process.getegid!();
   const o: UnshareOptions = {
     namespaces: new Map(), fork: false, forwardSignals: false, propagation: 'private',
-    mapUsers: [], mapGroups: [], keepCaps: false, dryRun: false, env: [],
+    mapUsers: [], mapGroups: [], keepCaps: false, pidInode: false, dryRun: false, env: [], callerEnv,
     program: { file: '', argv: [] }, euid, egid,
   };
   let clearEnv = false;
@@ -214,6 +221,7 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Unsha
       case 'clear-env': clearEnv = true; break;
       case 'whitelist-env': whitelist = value!.split(',').filter(Boolean); break;
       case 'pid-file': o.pidFile = path.resolve(value!); break;
+      case 'pid-inode': o.pidInode = true; break;
       case 'dry-run': o.dryRun = true; break;
       default: throw new UsageError(`unhandled option ${as}`);
     }
@@ -239,7 +247,9 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Unsha
   if (o.root) mustBeDirectory(o.root, `cannot change root directory to '${o.root}'`);
   const inRoot = (p: string) => (o.root ? path.join(o.root, p) : p);
   if (o.wd && (!o.root || path.isAbsolute(o.wd))) mustBeDirectory(inRoot(o.wd), `cannot change directory to ${o.wd}`);
-  if (o.mountProc) mustBeDirectory(inRoot(o.mountProc), `cannot mount proc on ${o.mountProc}`);
+  if (o.mountProc)
+    mustBeDirectory(inRoot(o.mountProc), o.root ? `cannot mount proc on ${o.mountProc} inside the new root: ${inRoot(o.mountProc)}` : `cannot mount proc on ${o.mountProc}`);
+  if (o.pidInode && !o.pidFile) throw new ToolError('--pid-inode needs --pid-file');
   if (o.pidFile) mustBeDirectory(path.dirname(o.pidFile), `cannot write the pid file ${o.pidFile}`);
 
   const env = envTable(callerEnv);

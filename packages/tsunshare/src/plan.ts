@@ -1,6 +1,6 @@
 // UnshareOptions → the system calls, in util-linux unshare's order.
 import path = require('path');
-import { errno, idMap, mapText, nsFlag, MS, type IdRange, type NsType, type Step } from 'tscontainer-core';
+import { envStep, errno, idMap, mapText, nsFlag, withHint, MS, type IdRange, type NsType, type Step } from 'tscontainer-core';
 import { PROPAGATION_FLAGS, type UnshareOptions } from './cli';
 
 const PIDFILE = 0;
@@ -51,25 +51,37 @@ function selfMapSteps(o: UnshareOptions, helperMaps: boolean): Step[] {
   return steps;
 }
 
+/** /proc of the new PID namespace: mounted by a process inside it (after
+ * --fork), and by a new user namespace only if it owns that namespace. The
+ * classic mistakes fail with EPERM (or ENOMEM): say what to add. */
+function procMount(o: UnshareOptions): Step {
+  const mount: Step = { op: 'mount', source: 'proc', target: o.mountProc!, fstype: 'proc', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: null };
+  if (o.namespaces.has('pid') && !o.fork)
+    return withHint(mount, [errno.EPERM, errno.ENOMEM], 'add --fork: without it this process stays outside the new PID namespace, whose /proc it mounts');
+  if (o.namespaces.has('user') && !o.namespaces.has('pid'))
+    return withHint(mount, [errno.EPERM], 'add -p --fork: a new user namespace may mount only the /proc of a PID namespace it owns');
+  return mount;
+}
+
 export function plan(o: UnshareOptions, pid: number): Step[] {
   const steps: Step[] = [];
   const has = (t: NsType) => o.namespaces.has(t);
 
   // opened first, so the pid file lands where the caller named it
-  if (o.pidFile) steps.push({ op: 'pidfile-open', dir: path.dirname(o.pidFile), name: path.basename(o.pidFile), slot: PIDFILE });
+  if (o.pidFile) steps.push({ op: 'pidfile-open', dir: path.dirname(o.pidFile), name: path.basename(o.pidFile), slot: PIDFILE, as: 'pidfile' });
 
   // namespace files are bound from the original namespaces, by a helper
   const persist = [...o.namespaces].filter((e): e is [NsType, string] => e[1] !== undefined);
   if (persist.length) {
     steps.push({
-      op: 'helper', slot: BINDER,
+      op: 'helper', slot: BINDER, as: 'binds the namespace files',
       steps: persist.map(([type, file]) => ({
         op: 'mount', source: `/proc/${pid}/ns/${NS_FILE[type]}`, target: file, fstype: null, flags: MS.BIND, data: null,
       })),
     });
   }
   const mapper = mapperSteps(o, pid);
-  if (mapper.length) steps.push({ op: 'helper', slot: MAPPER, steps: mapper });
+  if (mapper.length) steps.push({ op: 'helper', slot: MAPPER, as: 'writes the maps', steps: mapper });
 
   if (o.owner) {
     steps.push({ op: 'setgroups' }, { op: 'setgid', gid: o.owner.gid }, { op: 'setuid', uid: o.owner.uid });
@@ -85,9 +97,9 @@ export function plan(o: UnshareOptions, pid: number): Step[] {
 
   const bind: Step[] = persist.length ? [{ op: 'release', slot: BINDER }] : [];
   if (o.fork) {
-    if (o.killChild !== undefined) steps.push({ op: 'pidfd-open', pid: 'self', slot: PARENT_PIDFD });
+    if (o.killChild !== undefined) steps.push({ op: 'pidfd-open', pid: 'self', slot: PARENT_PIDFD, as: 'pidfd[parent]' });
     const parent: Step[] = [...bind];
-    if (o.pidFile) parent.push({ op: 'pidfile-write', slot: PIDFILE, who: 'child' });
+    if (o.pidFile) parent.push({ op: 'pidfile-write', slot: PIDFILE, who: 'child', inode: o.pidInode });
     steps.push({ op: 'fork', signals: o.forwardSignals ? 'forward' : 'block', untraced: false, parent });
     if (o.killChild !== undefined) steps.push({ op: 'pdeathsig', signal: o.killChild, slot: PARENT_PIDFD });
   } else {
@@ -106,13 +118,15 @@ export function plan(o: UnshareOptions, pid: number): Step[] {
   if (o.mountProc) {
     if (!o.root && o.propagation !== 'private')
       steps.push({ op: 'mount', source: 'none', target: o.mountProc, fstype: null, flags: MS.PRIVATE | MS.REC, data: null, ignore: errno.EINVAL });
-    steps.push({ op: 'mount', source: 'proc', target: o.mountProc, fstype: 'proc', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: null });
+    steps.push(procMount(o));
   }
   // written while we still have the caller's credentials
-  if (o.pidFile && !o.fork) steps.push({ op: 'pidfile-write', slot: PIDFILE, who: 'self' });
+  if (o.pidFile && !o.fork) steps.push({ op: 'pidfile-write', slot: PIDFILE, who: 'self', inode: o.pidInode });
   if (o.setgid !== undefined) steps.push({ op: 'setgroups' }, { op: 'setgid', gid: o.setgid });
   if (o.setuid !== undefined) steps.push({ op: 'setuid', uid: o.setuid });
   if (o.keepCaps && has('user')) steps.push({ op: 'keep-caps' });
+  // --clear-env, --whitelist-env: applied at the exec, shown where it happens
+  steps.push(...envStep(o.callerEnv, o.env));
   steps.push({ op: 'exec', file: o.program.file, argv: o.program.argv });
   return steps;
 }
