@@ -45,11 +45,15 @@ export function parseSize(text: string, option: string): Size {
   return (BigInt(whole + fraction) * UNITS[unit.toLowerCase()]) / 10n ** BigInt(fraction.length);
 }
 
-export function parseCount(text: string, option: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+/** A whole number within what the kernel takes; `or` names another word it takes ("max"). */
+export function parseCount(text: string, option: string, min: number, max: number, or?: string): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
-    throw new ToolError(`${option}: bad number '${text}' (a whole number from ${min} to ${max})`);
+    throw new ToolError(`${option}: bad number '${text}' (a whole number from ${min} to ${max}${or ? `, or ${or}` : ''})`);
   return Number(text);
 }
+
+/** The most PIDs a system can have (PID_MAX_LIMIT): pids.max takes 0 to this. */
+export const PID_MAX_LIMIT = 4194304;
 
 /** "/dev/sda:10M" or "8:0:10M" */
 export function parseDeviceRate(text: string, option: string): DeviceRate {

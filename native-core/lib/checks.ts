@@ -25,6 +25,30 @@ export function mustBeDirectory(dir: string, what: string): void {
   if (!mustExist(dir, what).isDirectory()) throw new ToolError(`${what}: Not a directory`);
 }
 
+/** A command line's checks of files: each refuses at once, or, for a dry
+ * run (`defer`), is kept, to be said after the whole plan is printed. */
+export class Checks {
+  readonly problems: string[] = [];
+  constructor(readonly defer: boolean) {}
+
+  /** Refuse with `message`, or keep it. */
+  problem(message: string): void {
+    if (!this.defer) throw new ToolError(message);
+    this.problems.push(message);
+  }
+
+  /** f(); or, if it refuses and we defer, `otherwise`. */
+  check<T>(f: () => T, otherwise: T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (!this.defer || !(e instanceof ToolError)) throw e;
+      this.problems.push(e.message);
+      return otherwise;
+    }
+  }
+}
+
 /** The contents of a /proc file of `pid`, or "<what>: <reason>". */
 export function readProc(pid: number, file: string, what = `cannot read /proc/${pid}/${file}`): string {
   return readProcBytes(pid, file, what).toString('utf8');

@@ -11,7 +11,7 @@ import { encode, type Step } from './plan';
 
 export type Outcome =
   /** text for stdout (--help, --version, --dry-run); exit 0 */
-  | { print: string }
+  | { print: string; /** a dry run's: what the real run would refuse, said after the plan (exit 1) */ problems?: string[] }
   /** file work done in Node first (undone if it fails), then, if there are
    * steps, tscore-exec runs them (the last one execs the program) */
   | { files?: FileStep[]; explain?: Explain; steps: Step[]; /** the program's environment */ env: string[] };
@@ -62,6 +62,7 @@ export function main(tool: Tool, argv: string[] = callerArgv()): void {
     const outcome = tool.plan(argv);
     if ('print' in outcome) {
       process.stdout.write(encodeBytes(outcome.print));
+      for (const p of outcome.problems ?? []) process.exitCode = report(tool.name, new ToolError(p));
       return;
     }
     if (outcome.files) runFileSteps(outcome.files, outcome.explain);

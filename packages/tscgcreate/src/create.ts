@@ -3,7 +3,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  cgroupName, checkJoinable, checkLimits, callerEnv, runInCgroups, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize,
+  cgroupName, checkJoinable, checkLimits, callerEnv, runInCgroups, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize, PID_MAX_LIMIT,
   print, procsFile, program, readCgroups, readOr, resolveSpecs, uidOf, ToolError, UsageError,
   type CgroupDir, type Explain, type FileStep, type Limits, type Option, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
@@ -238,7 +238,7 @@ export function parse(argv: string[]): CreateOptions | { print: string } {
         break;
       case 'cpu-weight': l.cpuWeight = parseCount(v, as, 1, 10000); break;
       case 'cpu-shares': l.cpuShares = parseCount(v, as, 2, 262144); break;
-      case 'pids': l.pids = v === 'max' ? 'max' : parseCount(v, as); break;
+      case 'pids': l.pids = v === 'max' ? 'max' : parseCount(v, as, 0, PID_MAX_LIMIT, 'max'); break;
       case 'cpuset-cpus': case 'cpuset-mems':
         if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) throw new ToolError(`${as}: bad list '${v}' (like 0-3,5)`);
         if (key === 'cpuset-cpus') l.cpusetCpus = v;

@@ -3,7 +3,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  addon, callerEnv as defaultEnv, envTable, getopt, nulWords, readProcBytes, mustBeDirectory, mustExist, numericId, print, program, readMountinfo, readProc,
+  addon, callerEnv as defaultEnv, Checks, envTable, getopt, nulWords, readProcBytes, mustBeDirectory, mustExist, numericId, print, program, readMountinfo, readProc,
   ToolError, UsageError, NAMESPACES,
   type NsType, type Option, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
@@ -132,7 +132,7 @@ function cgroupProcs(pid: number): string {
 
 const nsIno = (pid: number | 'self', type: string) => fs.statSync(`/proc/${pid}/ns/${type}`).ino;
 
-export function parse(argv: string[], callerEnv: string[] = defaultEnv()): NsenterOptions | { print: string } {
+export function parse(argv: string[], callerEnv: string[] = defaultEnv()): NsenterOptions | { print: string; problems?: string[] } {
   const { options, operands } = getopt(argv, OPTIONS);
   const o: NsenterOptions = {
     namespaces: new Map(), userParent: false, preserveCredentials: false, keepCaps: false,
@@ -206,7 +206,9 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
   if (o.namespaces.size === 0 && o.netSocket === undefined) throw new UsageError('no namespace specified');
   if (o.userParent && o.namespaces.size === 0) throw new ToolError('--user-parent needs a namespace to find the user namespace from');
 
-  // every namespace file must be a namespace of the named type
+  // every namespace file must be a namespace of the named type (a dry run
+  // says a missing one after its plan)
+  const checks = new Checks(dryRun);
   for (const [type, source] of o.namespaces) {
     const long = NAMESPACES.find((n) => n.type === type)!.long;
     if (source.from === 'target') {
@@ -215,8 +217,10 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
     }
     const found = addon().nsType(source.path);
     const expected = NAMESPACES.find((n) => n.type === type)!.flag;
-    if (found === -2) throw new ToolError(`cannot open ${source.path}: No such file or directory`);
-    if (found < 0 && found !== -25) throw new ToolError(`cannot open ${source.path}: ${addon().strerror(-found)}`);
+    if (found < 0 && found !== -25) {
+      checks.problem(`cannot open ${source.path}: ${addon().strerror(-found)}`);
+      continue;
+    }
     if (found !== expected) {
       const actual = NAMESPACES.find((n) => n.flag === found);
       throw new ToolError(`${source.path} is not a ${type} namespace${actual ? ` (it is a ${actual.type} namespace)` : ''}`);
@@ -226,8 +230,8 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
   if (root !== undefined) o.root = root === true ? `/proc/${needsTarget('--root')}/root` : root;
   if (wd !== undefined) o.wd = wd === true ? `/proc/${needsTarget('--wd')}/cwd` : wd;
   if (wdns !== undefined) o.wdns = wdns === true ? fs.readlinkSync(`/proc/${needsTarget('--wdns')}/cwd`) : wdns;
-  if (o.root) mustBeDirectory(o.root, `cannot open ${o.root}`);
-  if (o.wd) mustBeDirectory(o.wd, `cannot open ${o.wd}`);
+  if (o.root) checks.check(() => mustBeDirectory(o.root!, `cannot open ${o.root}`), undefined);
+  if (o.wd) checks.check(() => mustBeDirectory(o.wd!, `cannot open ${o.wd}`), undefined);
   if (setuid !== undefined) o.setuid = credential(setuid, 'uid', pid);
   if (setgid !== undefined) o.setgid = credential(setgid, 'gid', pid);
   if (joinCgroup) o.joinCgroup = cgroupProcs(needsTarget('--join-cgroup'));
@@ -239,7 +243,7 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
   if (targetEnv) o.envFrom = pid;
   // with --env the program, or the shell, comes from the target's environment
   o.program = program(operands, envTable(o.env), process.getuid!());
-  return dryRun ? { print: print(plan(o, process.pid)).join('\n') + '\n' } : o;
+  return dryRun ? { print: print(plan(o, process.pid)).join('\n') + '\n', problems: checks.problems } : o;
 }
 
 export const tsnsenter: Tool = {

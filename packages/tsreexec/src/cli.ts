@@ -4,7 +4,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  ALL_CAPS, callerEnv, envTable, getopt, mustExist, numericId, parseCaps, print, program,
+  ALL_CAPS, callerEnv, Checks, envTable, getopt, mustExist, numericId, parseCaps, print, program,
   ToolError, UsageError, type Option, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -118,6 +118,8 @@ export interface ReexecOptions {
   callerEnv: string[];
   dieWithParent: boolean;
   init: boolean;
+  /** a dry run's refusals, said after its plan */
+  problems: string[];
   program: Program;
   dryRun: boolean;
 }
@@ -129,25 +131,28 @@ function innerPath(p: string, option: string): string {
   return path.normalize(p);
 }
 
-function parseBind(text: string, option: string, readOnly: boolean): Bind {
+function parseBind(text: string, option: string, readOnly: boolean, checks: Checks): Bind {
   const at = text.indexOf(':');
   if (at <= 0 || at === text.length - 1) throw new ToolError(`${option}: expected <src>:<dst>, got '${text}'`);
   const source = path.resolve(text.slice(0, at));
   const target = innerPath(text.slice(at + 1), option);
-  return { source, target, readOnly, dir: mustExist(source, `${option}: cannot bind ${source}`).isDirectory() };
+  const st = checks.check(() => mustExist(source, `${option}: cannot bind ${source}`), undefined);
+  return { source, target, readOnly, dir: st?.isDirectory() ?? true };
 }
 
 export function parse(argv: string[], env: string[] = callerEnv()): ReexecOptions | { print: string } {
   const { options, operands } = getopt(argv, OPTIONS);
   const o: ReexecOptions = {
     roRoot: false, proc: false, sys: false, dev: false, mounts: [], loUp: false, noNewPrivs: false,
-    env: [], callerEnv: env, dieWithParent: false, init: false, dryRun: false, program: { file: '', argv: [] },
+    env: [], callerEnv: env, dieWithParent: false, init: false, problems: [], dryRun: false, program: { file: '', argv: [] },
   };
   let clearEnv = false;
   const setEnv: string[] = [];
   let drop = 0n;
   let add = 0n;
   let capsNamed = false;
+  // a dry run says a missing file after its plan
+  const checks = new Checks(options.some((x) => x.key === 'dry-run'));
   for (const { key, value, as } of options) {
     switch (key) {
       case 'help': case 'version': return helpOrVersion(key, 'tsreexec', USAGE, require('../package.json').version);
@@ -162,7 +167,7 @@ export function parse(argv: string[], env: string[] = callerEnv()): ReexecOption
       case 'sys': o.sys = true; break;
       case 'dev': o.dev = true; break;
       case 'tmpfs': o.mounts.push({ tmpfs: innerPath(value!, as) }); break;
-      case 'bind': case 'ro-bind': o.mounts.push(parseBind(value!, as, key === 'ro-bind')); break;
+      case 'bind': case 'ro-bind': o.mounts.push(parseBind(value!, as, key === 'ro-bind', checks)); break;
       case 'lo-up': o.loUp = true; break;
       case 'uid': o.uid = numericId(value!, 'uid'); break;
       case 'gid': o.gid = numericId(value!, 'gid'); break;
@@ -184,8 +189,9 @@ export function parse(argv: string[], env: string[] = callerEnv()): ReexecOption
   }
   if (!operands.length) throw new UsageError('no program given');
   if (o.roRoot && !o.rootfs) throw new ToolError('--ro-root needs --rootfs');
-  if (o.rootfs && !fs.statSync(mustExist(o.rootfs, `cannot use ${o.rootfs} as the root`) && o.rootfs).isDirectory())
-    throw new ToolError(`cannot use ${o.rootfs} as the root: Not a directory`);
+  if (o.rootfs && checks.check(() => mustExist(o.rootfs!, `cannot use ${o.rootfs} as the root`), undefined)?.isDirectory() === false)
+    checks.problem(`cannot use ${o.rootfs} as the root: Not a directory`);
+  o.problems = checks.problems;
   if (capsNamed) o.caps = (ALL_CAPS & ~drop) | add;
   // --env replaces a variable of the same name; the rest keep their order
   const names = new Set(setEnv.map((kv) => kv.slice(0, kv.indexOf('='))));
@@ -200,7 +206,7 @@ export const tsreexec: Tool = {
     const o = parse(argv);
     if ('print' in o) return o;
     const steps = plan(o, process.ppid);
-    if (o.dryRun) return { print: print(steps).join('\n') + '\n' };
+    if (o.dryRun) return { print: print(steps).join('\n') + '\n', problems: o.problems };
     return { steps, env: o.env };
   },
 };

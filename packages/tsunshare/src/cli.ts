@@ -4,7 +4,7 @@ import fs = require('fs');
 import path = require('path');
 import {
   getopt, parseMapSpec, numericId, parseSignalName, program, uidOf, gidOf,
-  callerEnv as defaultEnv, envTable, mountOf, mustBeDirectory, mustExist, print, ToolError, UsageError, MS, NAMESPACES,
+  callerEnv as defaultEnv, Checks, envTable, mountOf, mustBeDirectory, mustExist, print, ToolError, UsageError, MS, NAMESPACES,
   type IdRange, type NsType, type Option, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
@@ -137,6 +137,8 @@ export interface UnshareOptions {
   pidFile?: string;
   /** the pid file gets PID:INODE */
   pidInode: boolean;
+  /** a dry run's refusals, said after its plan */
+  problems: string[];
   dryRun: boolean;
   env: string[];
   /** the environment the caller gave, which env may differ from */
@@ -160,7 +162,7 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Unsha
   const egid = process.getegid!();
   const o: UnshareOptions = {
     namespaces: new Map(), fork: false, forwardSignals: false, propagation: 'private',
-    mapUsers: [], mapGroups: [], keepCaps: false, pidInode: false, dryRun: false, env: [], callerEnv,
+    mapUsers: [], mapGroups: [], keepCaps: false, pidInode: false, problems: [], dryRun: false, env: [], callerEnv,
     program: { file: '', argv: [] }, euid, egid,
   };
   let clearEnv = false;
@@ -235,22 +237,26 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Unsha
   if ((o.monotonic !== undefined || o.boottime !== undefined) && !o.namespaces.has('time'))
     throw new ToolError('options --monotonic and --boottime require unsharing of a time namespace (-T)');
 
-  // refuse now what would fail halfway: nothing has been changed yet
+  // refuse now what would fail halfway: nothing has been changed yet (a
+  // dry run says a missing file after its plan)
+  const checks = new Checks(o.dryRun);
+  const check = <T>(f: () => T) => checks.check(f, undefined);
   for (const [type, file] of o.namespaces) {
     if (file === undefined) continue;
-    mustExist(file, `cannot keep the ${type} namespace on '${file}'`);
+    if (!check(() => mustExist(file, `cannot keep the ${type} namespace on '${file}'`))) continue;
     if (type === 'pid' && !o.fork)
       throw new ToolError(`--pid=${file} needs --fork: a pid namespace has no process to keep it before the fork`);
     if (type === 'mnt' && mountOf(file)?.tags.some((t) => t.startsWith('shared:')))
       throw new ToolError(`cannot keep the mount namespace on '${file}': it is on a shared mount (make that mount private first)`);
   }
-  if (o.root) mustBeDirectory(o.root, `cannot change root directory to '${o.root}'`);
+  if (o.root) check(() => mustBeDirectory(o.root!, `cannot change root directory to '${o.root}'`));
   const inRoot = (p: string) => (o.root ? path.join(o.root, p) : p);
-  if (o.wd && (!o.root || path.isAbsolute(o.wd))) mustBeDirectory(inRoot(o.wd), `cannot change directory to ${o.wd}`);
+  if (o.wd && (!o.root || path.isAbsolute(o.wd))) check(() => mustBeDirectory(inRoot(o.wd!), `cannot change directory to ${o.wd}`));
   if (o.mountProc)
-    mustBeDirectory(inRoot(o.mountProc), o.root ? `cannot mount proc on ${o.mountProc} inside the new root: ${inRoot(o.mountProc)}` : `cannot mount proc on ${o.mountProc}`);
+    check(() => mustBeDirectory(inRoot(o.mountProc!), o.root ? `cannot mount proc on ${o.mountProc} inside the new root: ${inRoot(o.mountProc!)}` : `cannot mount proc on ${o.mountProc}`));
   if (o.pidInode && !o.pidFile) throw new ToolError('--pid-inode needs --pid-file');
-  if (o.pidFile) mustBeDirectory(path.dirname(o.pidFile), `cannot write the pid file ${o.pidFile}`);
+  if (o.pidFile) check(() => mustBeDirectory(path.dirname(o.pidFile!), `cannot write the pid file ${o.pidFile}`));
+  o.problems = checks.problems;
 
   const env = envTable(callerEnv);
   const kept = whitelist?.filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`);
@@ -265,7 +271,7 @@ export const tsunshare: Tool = {
     const o = parse(argv);
     if ('print' in o) return o;
     const steps = plan(o, process.pid);
-    if (o.dryRun) return { print: print(steps).join('\n') + '\n' };
+    if (o.dryRun) return { print: print(steps).join('\n') + '\n', problems: o.problems };
     return { steps, env: o.env };
   },
 };
