@@ -1,14 +1,23 @@
-// For each tool's bin: bundle its entry (src/bin*.ts and the TypeScript it
-// imports, the core's included) into one dist/NAME.js — a tool then starts
-// by compiling one file instead of resolving a dozen modules — and write
-// bin/NAME, the entry script that starts it through the native launcher
-// (from scripts/bin-shim.sh). The prebuilds are still found through the
-// tscontainer-core package.
+// Bundle the core's TypeScript into one file (native-core/dist/core.js, the
+// package's main), and for each tool's bin its entry (src/bin*.ts and the
+// TypeScript it imports, the core left out) into dist/NAME.js: a tool then
+// starts by compiling two files instead of resolving a few dozen modules,
+// and a folded chain (fold.ts) loads each further tool's own code only, the
+// core being the same module. Write bin/NAME too, the entry script that
+// starts the tool through the native launcher (from scripts/bin-shim.sh).
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
 
 const packages = path.join(__dirname, '..', 'packages');
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'warning' };
+
+esbuild.buildSync({
+  ...common,
+  entryPoints: [path.join(__dirname, '..', 'native-core', 'lib', 'index.ts')],
+  outfile: path.join(__dirname, '..', 'native-core', 'dist', 'core.js'),
+  external: ['tscontainer-core/package.json'],
+});
 const shim = fs.readFileSync(path.join(__dirname, 'bin-shim.sh'), 'utf8');
 /** the entry source of a bin that is not its package's main one */
 const SOURCES = { tscgdelete: 'bin-delete.ts' };
@@ -18,15 +27,10 @@ for (const name of fs.readdirSync(packages)) {
   for (const bin of Object.keys(pkg.bin)) {
     const outfile = path.join(packages, name, 'dist', `${bin}.js`);
     esbuild.buildSync({
+      ...common,
       entryPoints: [path.join(packages, name, 'src', SOURCES[bin] ?? 'bin.ts')],
       outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify: true,
-      external: ['tscontainer-core/package.json'],
-      logLevel: 'warning',
+      external: ['tscontainer-core', 'tscontainer-core/package.json'],
     });
     const script = path.join(packages, name, pkg.bin[bin]);
     fs.mkdirSync(path.dirname(script), { recursive: true });

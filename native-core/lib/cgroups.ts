@@ -154,7 +154,9 @@ export function checkJoinable(d: CgroupDir, enabling: string[] = []): void {
  * the one thread `tasks` moves is the whole process: and `tasks` is the file
  * a delegated user owns (as libcgroup's cgexec writes it). */
 export function joinSteps(dirs: CgroupDir[]): Step[] {
-  return dirs.map((d) => ({ op: 'write', path: procsFile(d), data: String(process.pid) }));
+  // "0": the process that writes, whichever it is when the step runs (in a
+  // folded chain, perhaps a child forked by an earlier link)
+  return dirs.map((d) => ({ op: 'write', path: procsFile(d), data: '0' }));
 }
 
 /** The PIDs in a cgroup directory (its own, not its children's). */

@@ -4,9 +4,20 @@
 // ranges /etc/subuid or /etc/subgid grants).
 import fs = require('fs');
 import { ToolError } from './errors';
+import type { Option } from './getopt';
 import { firstSubidRange, userName, type IdRange } from './users';
 
 export type IdKind = 'uid' | 'gid';
+
+/** The map options as unshare spells them, which tsunshare and tsmaproot share. */
+export const MAP_OPTIONS: Option[] = [
+  { key: 'map-root-user', short: 'r', long: 'map-root-user', arg: 'none' },
+  { key: 'map-current-user', short: 'c', long: 'map-current-user', arg: 'none' },
+  { key: 'map-user', long: 'map-user', arg: 'required' },
+  { key: 'map-group', long: 'map-group', arg: 'required' },
+  { key: 'map-users', long: 'map-users', arg: 'required' },
+  { key: 'map-groups', long: 'map-groups', arg: 'required' },
+];
 
 const ID_END = 2 ** 32 - 1; // (u32)-1 is not an id
 /** how many lines the kernel takes in one map (since Linux 4.15) */

@@ -10,6 +10,7 @@ export * from './errors';
 export * from './explain';
 export * from './fds';
 export * from './filesteps';
+export * from './fold';
 export * from './getopt';
 export * from './idmaps';
 export * from './kernel';

@@ -21,7 +21,7 @@ export type Step = {
 } & (
   | { op: 'unshare'; flags: number }
   | { op: 'setns'; slot: number; nstype: number; what: string }
-  | { op: 'pidfd-open'; pid: number | 'self'; slot: number }
+  | { op: 'pidfd-open'; pid: number | 'self' | 'parent'; slot: number }
   | { op: 'check-ino'; slot: number; ino: bigint; what: string }
   | { op: 'pidfd-alive'; slot: number; what: string }
   | { op: 'socket-netns'; pidfd: number; fd: number; slot: number }
@@ -52,6 +52,7 @@ export type Step = {
   | { op: 'chroot'; path: string }
   | { op: 'chdir'; path: string }
   | { op: 'fchdir'; slot: number; what: string }
+  | { op: 'close'; slot: number; what: string }
   | { op: 'pidfile-open'; dir: string; name: string; slot: number }
   | { op: 'pidfile-write'; slot: number; who: 'self' | 'child'; /** PID:INODE, the inode of its pidfd */ inode?: boolean }
   /** the supplementary groups: none, or these */
@@ -65,6 +66,8 @@ export type Step = {
   /** the program's environment: data until the exec applies it */
   | { op: 'environ'; vars: string[]; /** for printed plans: how it differs from the caller's (envdiff.ts) */ summary?: string }
   | { op: 'nondumpable' }
+  /** the steps that follow are the folded link `argv` of a chain (fold.ts) */
+  | { op: 'tool'; name: string; argv: string[]; /** where argv starts in the first link's, as its tail; -1 if it is not */ from: number }
   /** one write(2) to a file an 'open' step opened */
   | { op: 'write-fd'; slot: number; data: string; what: string }
   | { op: 'keep-permitted' }
@@ -81,7 +84,6 @@ export type Step = {
   | { op: 'wait'; fd?: number; path?: string }
   /** stay as PID 1: the program runs in a child; signals forwarded, all reaped */
   | { op: 'init' }
-  | { op: 'lo-up' }
   | { op: 'run'; argv: string[] }
   | { op: 'exec'; file: string; argv: string[] }
   /** a child forked now, in the original namespaces, that runs `steps` when released */
@@ -103,7 +105,7 @@ export function describe(s: Step, names?: SlotNames): string {
   switch (s.op) {
     case 'unshare': return `unshare(${cloneNames(s.flags)})`;
     case 'setns': return `setns(${s.what}, ${cloneNames(s.nstype)})`;
-    case 'pidfd-open': return `pidfd_open(${s.pid === 'self' ? 'getpid()' : s.pid}) as ${fills(s.slot)}`;
+    case 'pidfd-open': return `pidfd_open(${s.pid === 'self' ? 'getpid()' : s.pid === 'parent' ? 'getppid()' : s.pid}) as ${fills(s.slot)}`;
     case 'check-ino': return `fstat(${s.what}).st_ino == ${s.ino}`;
     case 'pidfd-alive': return `poll(${s.what}): still running`;
     case 'socket-netns': return `ioctl(pidfd_getfd(${slotName(names, s.pidfd)}, ${s.fd}), SIOCGSKNS) as ${fills(s.slot)}`;
@@ -128,6 +130,7 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'chroot': return `chroot(${q(s.path)})`;
     case 'chdir': return `chdir(${q(s.path)})`;
     case 'fchdir': return `fchdir(${s.what})`;
+    case 'close': return `close(${s.what})`;
     case 'pidfile-open': return `open(${q(s.dir)}) for the pid file ${q(s.name)} as ${fills(s.slot)}`;
     case 'pidfile-write': return `write the pid of the ${s.who === 'self' ? 'program (getpid())' : 'child'}${s.inode ? ' and its pidfd\'s inode (PID:INODE)' : ''} to the pid file (${slotName(names, s.slot)})`;
     case 'setgroups': return s.groups?.length ? `setgroups(${s.groups.length}, [${s.groups.join(', ')}])` : 'setgroups(0, NULL)';
@@ -138,6 +141,7 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'caller': return 'at exec: the signal dispositions, mask, RLIMIT_NOFILE and stdio flags the caller gave';
     case 'environ': return `at exec: ${s.summary ?? `an environment of ${s.vars.length} variables`}`;
     case 'nondumpable': return 'prctl(PR_SET_DUMPABLE, 0)';
+    case 'tool': return `${s.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}: folded, run in this process`;
     case 'write-fd': return `write(${slotName(names, s.slot)} (${s.what}), ${q(s.data)})`;
     case 'keep-permitted': return 'prctl(PR_SET_KEEPCAPS, 1)';
     case 'caps': return `capabilities: ${s.names} (bounding, permitted, effective, inheritable, ambient)`;
@@ -148,7 +152,6 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'mount-in': return `mount(${q(s.source)}, ${q(s.path)} in the new root, ${q(s.fstype)}, ${mountNames(s.flags)}, ${q(s.data)})`;
     case 'pivot-root': return `pivot_root(${q(s.path)}), the old root detached`;
     case 'wait': return `wait for the host side: read(${s.path !== undefined ? q(s.path) : `fd ${s.fd}`}, 1 byte)`;
-    case 'lo-up': return 'RTM_NEWLINK index 1 (lo) IFF_UP';
     case 'init': return 'fork(): stay as init (PID 1), forward signals to the program, reap every child, exit with the program\'s status';
     case 'run': return `run ${JSON.stringify(s.argv)} and wait for it`;
     case 'exec': return `execvp(${q(s.file)}, ${JSON.stringify(s.argv)})`;
@@ -192,10 +195,11 @@ function args(s: Step, names: SlotNames): string[] {
     case 'mount': return [s.source ?? '', s.target, s.fstype ?? '', String(s.flags), s.data ?? ''];
     case 'umount': return [s.target, String(s.flags)];
     case 'chroot': case 'chdir': return [s.path];
-    case 'fchdir': return [String(s.slot)];
+    case 'fchdir': case 'close': return [String(s.slot)];
     case 'pidfile-open': return [s.dir, s.name, String(s.slot)];
     case 'pidfile-write': return [String(s.slot), s.inode ? 'inode' : 'pid'];
-    case 'keep-caps': case 'nondumpable': case 'keep-permitted': case 'no-new-privs': case 'init': case 'lo-up': return [];
+    case 'tool': return [s.name, String(s.from)];
+    case 'keep-caps': case 'nondumpable': case 'keep-permitted': case 'no-new-privs': case 'init': return [];
     case 'setgroups': return [String(s.groups?.length ?? 0), ...(s.groups ?? []).map(String)];
     case 'write-fd': return [String(s.slot), s.data];
     case 'caps': return [s.mask.toString(16)];

@@ -1,5 +1,7 @@
 // What every tool's bin runs: argv → outcome; then print, or hand the plan to
 // tscore-exec. All refusals end here as one line on stderr, never a stack.
+import fs = require('fs');
+import path = require('path');
 import { encodeBytes } from './bytes';
 import { callerArgv, callerRecord } from './entry';
 import { ToolError, UsageError } from './errors';
@@ -7,18 +9,36 @@ import { inheritedFds } from './fds';
 import { runFileSteps, type Explain, type FileStep } from './filesteps';
 import { addon, executorPath } from './native';
 import type { Option } from './getopt';
+import { fold, printFolded } from './fold';
 import { encode, type Step } from './plan';
 
+/** File work done in Node first (undone if it fails), then, if there are
+ * steps, tscore-exec runs them (the last one execs the program). */
+export interface Planned {
+  files?: FileStep[];
+  explain?: Explain;
+  steps: Step[];
+  /** the program's environment */
+  env: string[];
+  /** false: the next link must plan in the world these steps make (a new
+   * root, another directory, other namespaces' files), not be folded */
+  foldable?: boolean;
+}
+
 export type Outcome =
-  /** text for stdout (--help, --version, --dry-run); exit 0 */
-  | { print: string; /** a dry run's: what the real run would refuse, said after the plan (exit 1) */ problems?: string[] }
-  /** file work done in Node first (undone if it fails), then, if there are
-   * steps, tscore-exec runs them (the last one execs the program) */
-  | { files?: FileStep[]; explain?: Explain; steps: Step[]; /** the program's environment */ env: string[] };
+  /** text for stdout (--help, --version, --dry-run); exit 0. A dry run
+   * carries its plan, so that a chain after it is folded into what it prints */
+  | { print: string; /** a dry run's: what the real run would refuse, said after the plan (exit 1) */ problems?: string[]; plan?: Planned }
+  | Planned;
+
+/** What a folded link sees that its own process would have been given. */
+export interface Link {
+  env: string[];
+}
 
 export interface Tool {
   name: string;
-  plan(argv: string[]): Outcome;
+  plan(argv: string[], link?: Link): Outcome;
 }
 
 /** The options every tool has, at the end of its table. */
@@ -52,21 +72,36 @@ function handover(tool: string, argv: string[], steps: Step[], env: string[]): n
 
 export function report(tool: string, e: unknown): number {
   const message = e instanceof Error ? e.message : String(e);
-  const hint = e instanceof UsageError ? ` (try '${tool} --help')` : '';
-  process.stderr.write(encodeBytes(`${tool}: ${message.split('\n')[0]}${hint}\n`));
-  return e instanceof ToolError ? e.status : 1;
+  // by shape, not class: a folded link's errors come from its own bundle
+  const hint = (e as UsageError).usage ? ` (try '${(e as ToolError).tool ?? tool} --help')` : '';
+  process.stderr.write(encodeBytes(`${(e as ToolError).tool ?? tool}: ${message.split('\n')[0]}${hint}\n`));
+  return typeof (e as ToolError).status === 'number' ? (e as ToolError).status : 1;
+}
+
+/** This tool's package version: a chain folds only tools of the same (read
+ * only when a link's program is one of ours). */
+export function ownVersion(): string {
+  const bundle = process.argv[1] ?? '';
+  try {
+    return JSON.parse(fs.readFileSync(path.join(path.dirname(path.dirname(bundle)), 'package.json'), 'utf8')).version;
+  } catch {
+    return '';
+  }
 }
 
 export function main(tool: Tool, argv: string[] = callerArgv()): void {
   try {
     const outcome = tool.plan(argv);
     if ('print' in outcome) {
-      process.stdout.write(encodeBytes(outcome.print));
+      const folded = outcome.plan && fold(outcome.plan, false);
+      const text = folded && folded !== outcome.plan ? printFolded([...(folded.files ?? []), ...folded.steps], tool.name).join('\n') + '\n' : outcome.print;
+      process.stdout.write(encodeBytes(text));
       for (const p of outcome.problems ?? []) process.exitCode = report(tool.name, new ToolError(p));
       return;
     }
-    if (outcome.files) runFileSteps(outcome.files, outcome.explain);
-    if (outcome.steps.length) handover(tool.name, argv, outcome.steps, outcome.env);
+    const planned = fold(outcome, true, [tool.name, ...argv]);
+    if (planned.files) runFileSteps(planned.files, planned.explain);
+    if (planned.steps.length) handover(tool.name, argv, planned.steps, planned.env);
   } catch (e) {
     process.exitCode = report(tool.name, e);
   }

@@ -58,3 +58,25 @@ t.test('no descriptor of the host but the caller\'s reaches the program', async 
   t.equal(through.stdout, direct);
   t.ok(path.isAbsolute(c.root));
 });
+
+t.test('-r without -m or -w: the program starts at the new root, not in a host directory', async (t) => {
+  const c = await container(t);
+  const r = sh(`cd ${c.host} && tsnsenter -t ${c.pid} -p -r sh -c 'pwd; ls ../../..'`);
+  t.equal(r.status, 0, r.stderr);
+  t.notMatch(r.stdout, /HOST-MARKER/);
+  t.match(r.stdout, /^\/\n/);
+});
+
+t.test('--kill-child holds after -S/-G change the credentials', async (t) => {
+  const box = background(t, `tsunshare --fork --kill-child -S 65534 -G 65534 sh -c 'echo $$; exec sleep 60'`);
+  const pid = Number(await firstLine(box));
+  process.kill(box.pid!, 'SIGKILL');
+  await until(() => !fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z');
+  t.pass('the child died with its parent');
+});
+
+t.test('a record the caller passes in TSCORE_ENTRY steers nothing', async (t) => {
+  const r = sh(`exec 5</dev/null; TSCORE_ENTRY='ign=0:blk=0:nofile=1024,1024:fl=0,1,1:fds=0,1,2,' tsunshare -u sh -c 'ls /proc/self/fd; env | grep -c TSCORE_ENTRY'`);
+  t.match(r.stdout, /^5$/m, 'the caller\'s fd 5 still reaches the program');
+  t.match(r.stdout, /^0$/m, 'no record in its environment');
+});

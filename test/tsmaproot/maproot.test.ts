@@ -80,7 +80,8 @@ t.test('refusals: one line, exit 1, nothing written', async (t) => {
   refuse(['--map-user=no-such-user', String(pid)], /^tsmaproot: failed to parse uid: 'no-such-user'\n$/);
   refuse([String(process.pid)], /^tsmaproot: process \d+ is in our own user namespace, not a new one\n$/);
   refuse(['999999'], /^tsmaproot: no process 999999: No such process|^tsmaproot: no process 999999/);
-  refuse(['x1'], /^tsmaproot: failed to parse pid: 'x1'\n$/);
+  refuse(['x1'], /^tsmaproot: expected a PID, or tsunshare \(for the namespace it creates\), not 'x1' \(try 'tsmaproot --help'\)\n$/);
+  refuse(['0x1'], /^tsmaproot: failed to parse pid: '0x1'\n$/);
   refuse([], /^tsmaproot: no PID given \(try 'tsmaproot --help'\)\n$/);
   const once = tool('tsmaproot', [String(pid)]);
   t.equal(once.status, 0, once.stderr);

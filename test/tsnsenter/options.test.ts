@@ -74,7 +74,7 @@ t.test('-r, -w, -W: directories opened before or after entering', async (t) => {
   t.equal(tool('tsnsenter', ['-t', self, '-m', `--wd=${dir}/wd`, 'pwd'], { cwd: '/' }).stdout.trim(), `${dir}/wd`);
   t.equal(tool('tsnsenter', ['-t', self, '-m', '-W/tmp', 'pwd'], { cwd: '/' }).stdout.trim(), '/tmp', '-W: after entering');
   t.equal(tool('tsnsenter', ['-t', self, '-m', 'pwd'], { cwd: `${dir}/wd` }).stdout.trim(), '/', 'a mount namespace resets the cwd');
-  t.equal(tool('tsnsenter', ['-t', self, '-u', '-r/', 'pwd'], { cwd: `${dir}/wd` }).stdout.trim(), `${dir}/wd`, '-r keeps the cwd');
+  t.equal(tool('tsnsenter', ['-t', self, '-u', '-r/', 'pwd'], { cwd: `${dir}/wd` }).stdout.trim(), '/', '-r without -w: the new root\'s "/" (util-linux keeps a cwd that may lie outside it)');
   const root = tool('tsnsenter', ['-t', self, '-u', `--root=${dir}`, '-w/', '/bin/sh', '-c', 'echo'], { cwd: '/' });
   t.equal(root.status, 127, '-r DIR: the program is looked up in the new root');
   const both = tool('tsnsenter', ['-t', self, '-m', '-w/tmp', '-W/tmp', 'pwd']);
@@ -85,8 +85,13 @@ t.test('-r, -w, -W: directories opened before or after entering', async (t) => {
 t.test('-e: the target\'s environment', async (t) => {
   const sleeper = background(t, 'env -i TSNS_TARGET=yes PATH=/usr/bin:/bin sleep 30');
   await until(() => fs.readlinkSync(`/proc/${sleeper.pid}/exe`) === '/usr/bin/sleep');
-  const r = tool('tsnsenter', ['-t', String(sleeper.pid), '-u', '-e', 'env'], { env: { ...process.env, TSNS_OURS: 'x' } });
+  const r = tool('tsnsenter', ['-t', String(sleeper.pid), '-m', '-u', '-e', 'env'], { env: { ...process.env, TSNS_OURS: 'x' } });
   t.same(r.stdout.trim().split('\n').sort(), ['PATH=/usr/bin:/bin', 'TSNS_TARGET=yes']);
+  const hostFiles = tool('tsnsenter', ['-t', String(sleeper.pid), '-u', '-e', 'env']);
+  t.equal(hostFiles.status, 1, 'without -m the target\'s environment would steer a host program: refused');
+  t.equal(hostFiles.stderr, "tsnsenter: --env needs --mount: the target's environment would steer a program of the host's files (LD_PRELOAD, PATH)\n");
+  const wdns = tool('tsnsenter', ['-t', String(sleeper.pid), '-u', '-W', 'pwd']);
+  t.equal(wdns.stderr, "tsnsenter: --wdns without a directory needs --mount: the target's directory is a path in its mount namespace\n");
 });
 
 t.test('-t PID:INODE refuses a recycled PID', async (t) => {

@@ -75,7 +75,7 @@ t.test('--dry-run prints each system call in order and changes nothing', async (
   const lines = r.stdout.trim().split('\n');
   const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
   t.equal(lines[0], 'fork() a helper that binds the namespace files from the original namespaces, once released');
-  t.match(lines[1], /mount\("\/proc\/\d+\/ns\/uts", ".*\/uts", NULL, MS_BIND, NULL\)/);
+  t.match(lines[1], /mount\("\/proc\/\{parent\}\/ns\/uts", ".*\/uts", NULL, MS_BIND, NULL\)/);
   const order = [
     /^unshare\(CLONE_NEWNS\|CLONE_NEWUTS\|CLONE_NEWUSER\|CLONE_NEWPID\)$/,
     /^fork\(\)$/,

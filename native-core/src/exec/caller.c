@@ -51,6 +51,26 @@ int step_nondumpable(struct ctx *c, char **w, int n)
 	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* tool NAME FROM: the steps that follow are a folded link of the chain,
+ * this tool's: its errors name it, pgrep sees its name, and where its
+ * command line is the tail of ours from word FROM on (-1: it is not), ps
+ * shows that command line, as the link's own process would have */
+int step_tool(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	c->tool = w[0];
+	set_tool_name(w[0]);
+	int from = inum(w[1]);
+	if (from > 0 && from < c->argc) {
+		char *start = c->argv[0];
+		char *end = c->argv[c->argc - 1] + strlen(c->argv[c->argc - 1]) + 1;
+		size_t tail = (size_t)(end - c->argv[from]);
+		memmove(start, c->argv[from], tail);
+		memset(start + tail, 0, (size_t)(end - start) - tail);
+	}
+	return prctl(PR_SET_NAME, w[0], 0, 0, 0);
+}
+
 void restore_caller(const struct ctx *c)
 {
 	const struct caller *k = &c->caller;

@@ -30,6 +30,8 @@ struct ctx {
 	int entered[MAX_SLOTS];         /* setns() through this slot succeeded already */
 	pid_t child;                    /* the forked child, in the supervising parent */
 	char **envp;                    /* the program's environment, applied only by exec */
+	int argc;                       /* our command line, the tool's (`ps` shows it) */
+	char **argv;
 	struct caller {                 /* the caller's state, recorded before Node started */
 		int recorded;
 		uint64_t ignored, blocked;  /* signal bits, 1 << (sig - 1) */
@@ -77,6 +79,7 @@ int step_umount(struct ctx *c, char **w, int n);
 int step_chroot(struct ctx *c, char **w, int n);
 int step_chdir(struct ctx *c, char **w, int n);
 int step_fchdir(struct ctx *c, char **w, int n);
+int step_close(struct ctx *c, char **w, int n);
 int step_pidfile_open(struct ctx *c, char **w, int n);
 int step_pidfile_write(struct ctx *c, char **w, int n);
 int step_write_fd(struct ctx *c, char **w, int n);
@@ -96,12 +99,11 @@ int step_symlink_in(struct ctx *c, char **w, int n);
 int step_mount_in(struct ctx *c, char **w, int n);
 int step_pivot_root(struct ctx *c, char **w, int n);
 
-/* network (lo.c) */
-int step_lo_up(struct ctx *c, char **w, int n);
 
 int step_caller(struct ctx *c, char **w, int n);
 int step_environ(struct ctx *c, char **w, int n);
 int step_nondumpable(struct ctx *c, char **w, int n);
+int step_tool(struct ctx *c, char **w, int n);
 
 int step_pdeathsig(struct ctx *c, char **w, int n);
 int step_wait(struct ctx *c, char **w, int n);
@@ -145,5 +147,6 @@ void fail_exit(struct ctx *c, const char *label, int err) __attribute__((noretur
 int step_on_failure(struct ctx *c, char **w, int n);
 void undo_all(struct ctx *c);
 void say(const char *a, const char *b, const char *d, const char *e); /* "TOOL: abde" on stderr */
+void set_tool_name(const char *name); /* the TOOL of say() */
 
 #endif

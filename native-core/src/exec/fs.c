@@ -106,6 +106,16 @@ int step_chdir(struct ctx *c, char **w, int n)
 	return chdir(w[0]);
 }
 
+/* close SLOT: what an earlier step opened, let go of here */
+int step_close(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int k = slot_index(w[0]);
+	int fd = c->slot_fd[k];
+	c->slot_fd[k] = -1;
+	return fd < 0 ? 0 : close(fd);
+}
+
 int step_fchdir(struct ctx *c, char **w, int n)
 {
 	(void)n;

@@ -116,9 +116,14 @@ int launch(int argc, char **argv)
 	char **args = malloc(sizeof(char *) * ((size_t)argc));
 	if (!env || !args)
 		return 1;
-	memcpy(env, environ, sizeof(char *) * nenv);
-	env[nenv] = rec; /* last, so Node knows which one to drop */
-	env[nenv + 1] = NULL;
+	/* ours is the only record: one the caller passed is dropped, or it
+	 * would steer which descriptors the program gets */
+	size_t kept = 0;
+	for (size_t k = 0; k < nenv; k++)
+		if (strncmp(environ[k], "TSCORE_ENTRY=", 13) != 0)
+			env[kept++] = environ[k];
+	env[kept] = rec; /* last, so Node knows which one to drop */
+	env[kept + 1] = NULL;
 	args[0] = "node";
 	args[1] = js;
 	memcpy(&args[2], &argv[3], sizeof(char *) * (size_t)(argc - 3));

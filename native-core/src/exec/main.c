@@ -35,6 +35,7 @@ static const struct op ops[] = {
 	{ "chroot", 1, 0, step_chroot },
 	{ "chdir", 1, 0, step_chdir },
 	{ "fchdir", 1, 0, step_fchdir },
+	{ "close", 1, 0, step_close },
 	{ "pidfile-open", 3, 0, step_pidfile_open },
 	{ "pidfile-write", 2, 0, step_pidfile_write },
 	{ "setgroups", 0, 1, step_setgroups },
@@ -48,6 +49,7 @@ static const struct op ops[] = {
 	{ "caller", 7, 0, step_caller },
 	{ "environ", 0, 1, step_environ },
 	{ "nondumpable", 0, 0, step_nondumpable },
+	{ "tool", 2, 0, step_tool },
 	{ "write-fd", 2, 0, step_write_fd },
 	{ "keep-permitted", 0, 0, step_keep_permitted },
 	{ "caps", 1, 0, step_caps },
@@ -59,7 +61,6 @@ static const struct op ops[] = {
 	{ "pivot-root", 1, 0, step_pivot_root },
 	{ "wait", 2, 0, step_wait },
 	{ "init", 0, 0, step_init },
-	{ "lo-up", 0, 0, step_lo_up },
 	{ "watch-counter", 4, 0, step_watch_counter },
 	/* blocks: the last fixed argument counts the nested steps that follow */
 	{ "helper", 2, 0, NULL },
@@ -137,6 +138,11 @@ int run_steps(struct ctx *c, char **w, int from, int to)
 	return i;
 }
 
+void set_tool_name(const char *name)
+{
+	g_tool = name;
+}
+
 void say(const char *a, const char *b, const char *d, const char *e)
 {
 	const char *parts[] = { g_tool, ": ", a, b, d, e, "\n" };
@@ -189,7 +195,6 @@ void undo_all(struct ctx *c)
 		run_steps(c, u.w, 0, u.n);
 	}
 }
-
 
 static void not_a_number(const char *s) __attribute__((noreturn));
 static void not_a_number(const char *s)
@@ -289,7 +294,7 @@ int main(int argc, char **argv)
 	/* a helper that died leaves us a broken pipe: an error to report, not a death */
 	signal(SIGPIPE, SIG_IGN);
 
-	struct ctx c = { .tool = argv[0] };
+	struct ctx c = { .tool = argv[0], .argc = argc, .argv = argv };
 	for (int k = 0; k < MAX_SLOTS; k++)
 		c.slot_fd[k] = -1;
 	int n;

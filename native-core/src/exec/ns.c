@@ -82,11 +82,11 @@ int step_ns_get(struct ctx *c, char **w, int n)
 	return 0;
 }
 
-/* pidfd-open PID SLOT: "self" is this process */
+/* pidfd-open PID SLOT: "self" is this process, "parent" its parent now */
 int step_pidfd_open(struct ctx *c, char **w, int n)
 {
 	(void)n;
-	pid_t pid = strcmp(w[0], "self") == 0 ? getpid() : (pid_t)inum(w[0]);
+	pid_t pid = strcmp(w[0], "self") == 0 ? getpid() : strcmp(w[0], "parent") == 0 ? getppid() : (pid_t)inum(w[0]);
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
 		return -1;

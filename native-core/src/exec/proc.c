@@ -44,6 +44,27 @@ static int go(int fd)
 	return r == 1 ? 0 : -1;
 }
 
+/* "{parent}" in a helper's words is the PID of the process that forked it
+ * (the one that goes on to unshare): the plan cannot know it, for in a
+ * folded chain that may be a child an earlier link forked. */
+static void name_parent(char **w, int from, int to, pid_t parent)
+{
+	static const char token[] = "{parent}";
+	char pid[16];
+	int n = snprintf(pid, sizeof pid, "%d", (int)parent);
+	for (int k = from; k < to; k++) {
+		char *at = strstr(w[k], token);
+		if (!at)
+			continue;
+		size_t len = strlen(w[k]) + (size_t)n; /* one token at most a word */
+		char *word = malloc(len + 1);
+		if (!word)
+			_exit(HELPER_GAVE_UP);
+		snprintf(word, len + 1, "%.*s%s%s", (int)(at - w[k]), w[k], pid, at + sizeof token - 1);
+		w[k] = word;
+	}
+}
+
 /* helper LABEL IGN SLOT N, then N steps: a child forked now, in the original
  * namespaces and with the original credentials, that runs its steps when
  * released (after the parent has unshared or forked). */
@@ -65,6 +86,7 @@ int block_helper(struct ctx *c, char **w, int i, int end)
 			_exit(HELPER_GAVE_UP);
 		struct ctx hc = *c;
 		hc.child = 0;
+		name_parent(w, body, end, parent);
 		run_steps(&hc, w, body, end);
 		_exit(0);
 	}
@@ -321,7 +343,12 @@ static void exec_or_exit(const struct ctx *c, const char *file, char **words, in
 	environ = c->envp ? c->envp : no_env;
 	execvp(file, argv);
 	int err = errno;
-	say("failed to execute ", file, ": ", strerror(err));
+	/* the name may be a container's (its SHELL): no control bytes to the terminal */
+	size_t len = strlen(file);
+	char *shown = malloc(len + 1);
+	for (size_t k = 0; shown && k <= len; k++)
+		shown[k] = k < len && ((unsigned char)file[k] < 0x20 || file[k] == 0x7f) ? '?' : file[k];
+	say("failed to execute ", shown ? shown : "the program", ": ", strerror(err));
 	_exit(err == ENOENT ? 127 : 126);
 }
 

@@ -2,4 +2,6 @@
 import { main } from 'tscontainer-core';
 import { tscgdelete } from './delete';
 
-void main(tscgdelete);
+// run as the tool; required by a folding chain, only handed over (fold.ts)
+export const tool = tscgdelete;
+if (require.main === module) main(tscgdelete);

@@ -2,4 +2,6 @@
 import { main } from 'tscontainer-core';
 import { tscgcreate } from './create';
 
-void main(tscgcreate);
+// run as the tool; required by a folding chain, only handed over (fold.ts)
+export const tool = tscgcreate;
+if (require.main === module) main(tscgcreate);

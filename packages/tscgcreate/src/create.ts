@@ -3,9 +3,9 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  cgroupName, checkJoinable, checkLimits, callerEnv, runInCgroups, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize, PID_MAX_LIMIT,
+  cgroupName, checkJoinable, checkLimits, callerEnv, runInCgroups, envTable, getopt, gidOf, knobs, members, parseCount, parseDeviceRate, parseSize, PID_MAX_LIMIT,
   print, procsFile, program, readCgroups, readOr, resolveSpecs, uidOf, ToolError, UsageError,
-  type CgroupDir, type Explain, type FileStep, type Limits, type Option, type Outcome, type Step, type Tool,
+  type CgroupDir, type Explain, type FileStep, type Limits, type Option, type Link, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 
@@ -258,16 +258,17 @@ export function parse(argv: string[]): CreateOptions | { print: string } {
 
 export const tscgcreate: Tool = {
   name: 'tscgcreate',
-  plan(argv: string[]): Outcome {
+  plan(argv: string[], link?: Link): Outcome {
+    const env = link?.env ?? callerEnv();
     const o = parse(argv);
     if ('print' in o) return o;
     const { files, explain, dirs } = plan(o);
     const steps: Step[] = [];
     if (o.program.length) {
-      const p = program(o.program, process.env, process.getuid!());
+      const p = program(o.program, envTable(env), process.getuid!());
       steps.push(...runInCgroups(dirs, p, !o.noFork));
     }
-    if (o.dryRun) return { print: print([...files, ...steps]).join('\n') + '\n' };
-    return { files, explain, steps, env: callerEnv() };
+    const planned = { files, explain, steps, env };
+    return o.dryRun ? { print: print([...files, ...steps]).join('\n') + '\n', plan: planned } : planned;
   },
 };

@@ -2,4 +2,6 @@
 import { main } from 'tscontainer-core';
 import { tscgexec } from './cli';
 
-void main(tscgexec);
+// run as the tool; required by a folding chain, only handed over (fold.ts)
+export const tool = tscgexec;
+if (require.main === module) main(tscgexec);

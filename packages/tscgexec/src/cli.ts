@@ -6,8 +6,8 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  cgroupName, checkJoinable, callerEnv, getopt, runInCgroups, print, program, readCgroups, resolveSpecs, ToolError, UsageError,
-  type CgroupDir, type Option, type Outcome, type Step, type Tool,
+  cgroupName, checkJoinable, callerEnv, envTable, getopt, runInCgroups, print, program, readCgroups, resolveSpecs, ToolError, UsageError,
+  type CgroupDir, type Option, type Link, type Outcome, type Step, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 
@@ -53,7 +53,8 @@ export function joinable(specs: string[]): CgroupDir[] {
 
 export const tscgexec: Tool = {
   name: 'tscgexec',
-  plan(argv: string[]): Outcome {
+  plan(argv: string[], link?: Link): Outcome {
+    const env = link?.env ?? callerEnv();
     const { options, operands } = getopt(argv, OPTIONS);
     const specs: string[] = [];
     for (const { key, value } of options) {
@@ -63,9 +64,9 @@ export const tscgexec: Tool = {
     if (operands.length === 0) throw new UsageError('no program given');
     if (specs.length === 0) throw new UsageError('no cgroup given (-g <controllers>:<path>)');
     const dirs = joinable(specs);
-    const p = program(operands, process.env, process.getuid!());
+    const p = program(operands, envTable(env), process.getuid!());
     const steps: Step[] = runInCgroups(dirs, p, !options.some((o) => o.key === 'no-fork'));
-    if (options.some((o) => o.key === 'dry-run')) return { print: print(steps).join('\n') + '\n' };
-    return { steps, env: callerEnv() };
+    if (options.some((o) => o.key === 'dry-run')) return { print: print(steps).join('\n') + '\n', plan: { steps, env } };
+    return { steps, env };
   },
 };

@@ -3,20 +3,17 @@
 // newuidmap/newgidmap, spelled as unshare's --map-* options), then,
 // optionally, exec a program.
 import fs = require('fs');
+import path = require('path');
 import {
-  addon, callerEnv, checkGranted, checkMap, getopt, gidOf, idMap, mustExist, parseMapSpec, print, program, uidOf,
-  ToolError, UsageError, type IdRange, type Option, type Outcome, type Program, type Tool,
+  addon, callerEnv, checkGranted, envTable, checkMap, getopt, gidOf, idMap, mustExist, parseMapSpec, print, program, uidOf,
+  ToolError, UsageError, type IdRange, type Option, type Link, type Outcome, type Step, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
+  MAP_OPTIONS,
 } from 'tscontainer-core';
 import { plan } from './plan';
 
 const OPTIONS: Option[] = [
-  { key: 'map-root-user', short: 'r', long: 'map-root-user', arg: 'none' },
-  { key: 'map-current-user', short: 'c', long: 'map-current-user', arg: 'none' },
-  { key: 'map-user', long: 'map-user', arg: 'required' },
-  { key: 'map-group', long: 'map-group', arg: 'required' },
-  { key: 'map-users', long: 'map-users', arg: 'required' },
-  { key: 'map-groups', long: 'map-groups', arg: 'required' },
+  ...MAP_OPTIONS,
   { key: 'setgroups', long: 'setgroups', arg: 'required' },
   { key: 'pid-file', long: 'pid-file', arg: 'required' },
   ...STANDARD_OPTIONS,
@@ -26,9 +23,12 @@ export const USAGE = `
 Usage:
  tsmaproot [options] <pid>[:<inode>] [<program> [<argument>...]]
  tsmaproot [options] --pid-file <file> [<program> [<argument>...]]
+ tsmaproot [options] tsunshare [<tsunshare option>...] [<program>...]
 
 Write the uid and gid maps of a process in a new user namespace, from
 outside it (the parent side of a container), then run the program, if any.
+Given tsunshare instead of a PID, the maps are for the user namespace that
+tsunshare creates: they become its own --map-* options.
 As root any ranges are written; otherwise they must be your own id or lie in
 what /etc/subuid and /etc/subgid grant you, and newuidmap/newgidmap write them.
 
@@ -85,7 +85,13 @@ function checkTarget(pid: number): void {
   }
 }
 
-export function parse(argv: string[]): MaprootOptions | { print: string } {
+/** The chain form: tsunshare, with these maps as its own options. */
+export interface MaprootChain {
+  chain: Program;
+  dryRun: boolean;
+}
+
+export function parse(argv: string[], env: string[] = callerEnv()): MaprootOptions | MaprootChain | { print: string } {
   const { options, operands } = getopt(argv, OPTIONS);
   const euid = process.geteuid!();
   const egid = process.getegid!();
@@ -118,6 +124,18 @@ export function parse(argv: string[]): MaprootOptions | { print: string } {
     mapUser = 0; // -r is the default
     mapGroup = 0;
   }
+  // The chain form, `tsmaproot [options] tsunshare ...`: no PID yet, the
+  // maps are for the user namespace that tsunshare creates. They become its
+  // own --map-* options (its helper writes them from the original
+  // namespaces), so the chain means the same folded or not.
+  if (pidFile === undefined && operands.length && !/^\d/.test(operands[0])) {
+    if (path.basename(operands[0]) !== 'tsunshare')
+      throw new UsageError(`expected a PID, or tsunshare (for the namespace it creates), not '${operands[0]}'`);
+    const maps = options.filter((x) => x.key.startsWith('map-') || x.key === 'setgroups')
+      .map((x) => (x.value === undefined ? `--${x.key}` : `--${x.key}=${x.value}`));
+    const argv = [operands[0], ...(maps.length ? maps : ['--map-root-user']), ...operands.slice(1)];
+    return { chain: { file: operands[0], argv }, dryRun };
+  }
   let pid: { pid: number; ino?: bigint };
   if (pidFile !== undefined) {
     // a FIFO: read blocks until tsunshare has written it
@@ -130,7 +148,7 @@ export function parse(argv: string[]): MaprootOptions | { print: string } {
     ...pid, setgroups, dryRun, privileged: euid === 0,
     uidMap: idMap(mapUser, euid, mapUsers),
     gidMap: idMap(mapGroup, egid, mapGroups),
-    program: operands.length ? program(operands, {}, euid) : undefined,
+    program: operands.length ? program(operands, envTable(env), euid) : undefined,
   };
   checkMap(o.uidMap, 'uid');
   checkMap(o.gidMap, 'gid');
@@ -144,11 +162,12 @@ export function parse(argv: string[]): MaprootOptions | { print: string } {
 
 export const tsmaproot: Tool = {
   name: 'tsmaproot',
-  plan(argv: string[]): Outcome {
-    const o = parse(argv);
+  plan(argv: string[], link?: Link): Outcome {
+    const env = link?.env ?? callerEnv();
+    const o = parse(argv, env);
     if ('print' in o) return o;
-    const steps = plan(o);
-    if (o.dryRun) return { print: print(steps).join('\n') + '\n' };
-    return { steps, env: callerEnv() };
+    const steps: Step[] = 'chain' in o ? [{ op: 'exec', ...o.chain }] : plan(o);
+    if (o.dryRun) return { print: print(steps).join('\n') + '\n', plan: { steps, env } };
+    return { steps, env };
   },
 };

@@ -2,4 +2,6 @@
 import { main } from 'tscontainer-core';
 import { tsnsenter } from './cli';
 
-void main(tsnsenter);
+// run as the tool; required by a folding chain, only handed over (fold.ts)
+export const tool = tsnsenter;
+if (require.main === module) main(tsnsenter);

@@ -5,7 +5,7 @@ import path = require('path');
 import {
   addon, callerEnv as defaultEnv, Checks, envTable, getopt, nulWords, readProcBytes, mustBeDirectory, mustExist, numericId, print, program, readMountinfo, readProc,
   ToolError, UsageError, NAMESPACES,
-  type NsType, type Option, type Outcome, type Program, type Tool,
+  type NsType, type Option, type Link, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 import { plan } from './plan';
@@ -229,6 +229,9 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
 
   if (root !== undefined) o.root = root === true ? `/proc/${needsTarget('--root')}/root` : root;
   if (wd !== undefined) o.wd = wd === true ? `/proc/${needsTarget('--wd')}/cwd` : wd;
+  // the target's directory is a path of the container's: it means
+  // something only inside its mount namespace
+  if (wdns === true && !o.namespaces.has('mnt')) throw new ToolError('--wdns without a directory needs --mount: the target\'s directory is a path in its mount namespace');
   if (wdns !== undefined) o.wdns = wdns === true ? fs.readlinkSync(`/proc/${needsTarget('--wdns')}/cwd`) : wdns;
   if (o.root) checks.check(() => mustBeDirectory(o.root!, `cannot open ${o.root}`), undefined);
   if (o.wd) checks.check(() => mustBeDirectory(o.wd!, `cannot open ${o.wd}`), undefined);
@@ -238,6 +241,12 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
 
   // the target's environment is the container's: data for the program's
   // exec, never this process's (see tscore-exec's environ step)
+  // The target's environment steers the program's loader (LD_PRELOAD,
+  // LD_LIBRARY_PATH...) and PATH: outside the target's mount namespace the
+  // program would be a host binary, run as we are, under the container's
+  // control. util-linux allows it; we refuse it.
+  if (copyEnv && !o.namespaces.has('mnt'))
+    throw new ToolError('--env needs --mount: the target\'s environment would steer a program of the host\'s files (LD_PRELOAD, PATH)');
   const targetEnv = copyEnv ? nulWords(readProcBytes(needsTarget('--env'), 'environ')) : undefined;
   o.env = targetEnv ?? callerEnv;
   if (targetEnv) o.envFrom = pid;
@@ -248,9 +257,10 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Nsent
 
 export const tsnsenter: Tool = {
   name: 'tsnsenter',
-  plan(argv: string[]): Outcome {
-    const o = parse(argv);
+  plan(argv: string[], link?: Link): Outcome {
+    const o = parse(argv, link?.env);
     if ('print' in o) return o;
-    return { steps: plan(o, process.pid), env: o.env };
+    // the next link plans inside the namespaces entered: never folded
+    return { steps: plan(o, process.pid), env: o.env, foldable: false };
   },
 };

@@ -27,7 +27,8 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
   // namespaces: keep the target's processes out of it (/proc/PID/*, ptrace)
   const steps: Step[] = [{ op: 'nondumpable' }];
   const t = o.target;
-  if (o.joinCgroup) steps.push({ op: 'write', path: o.joinCgroup, data: String(self) });
+  // "0": the writer, whichever process runs the step (in a folded chain, not Node's)
+  if (o.joinCgroup) steps.push({ op: 'write', path: o.joinCgroup, data: '0' });
 
   // the target, pinned by a pidfd before anything else is read from its /proc
   const pidfd = t !== undefined && kernel.pidfd;
@@ -93,14 +94,16 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
   steps.push(...ordered.filter((f) => f.type !== 'user').map((f) => ({ ...setns(f), ignore: 'any' as const })));
   steps.push(...ordered.map(setns));
 
-  // The working directory to keep, opened only now: entering a mount
-  // namespace has moved it to that namespace's root, so it cannot be a
-  // directory of the host that the container's processes would reach
-  // through /proc/PID/cwd (as util-linux nsenter does; CVE-2024-21626's class)
-  if (o.root && !o.wd && !o.wdns) steps.push({ op: 'open', path: '.', slot: WD, flags: dirFlags });
+  // With a new root and no directory named, the program starts at that
+  // root. util-linux keeps the directory it had (after entering a mount
+  // namespace, that namespace's root), which is outside the new root when
+  // no mount namespace is entered or the target only chroot()ed: the
+  // container's processes would reach the host through /proc/PID/cwd
+  // (CVE-2024-21626's class). "/" of the new root is never outside it.
   if (o.root) steps.push({ op: 'fchdir', slot: ROOT, what: `rootfd (${o.root})` }, { op: 'chroot', path: '.' });
-  if (o.wd || (o.root && !o.wdns)) steps.push({ op: 'fchdir', slot: WD, what: `wdfd (${o.wd ?? 'the working directory'})` });
+  if (o.wd) steps.push({ op: 'fchdir', slot: WD, what: `wdfd (${o.wd})` });
   else if (o.wdns) steps.push({ op: 'chdir', path: o.wdns });
+  else if (o.root) steps.push({ op: 'chdir', path: '/' });
 
   // entering a user namespace makes us root there, unless told otherwise
   const gid = o.setgid ?? (user && !o.preserveCredentials ? 0 : undefined);
@@ -112,6 +115,9 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
   }
   if (uid !== undefined) steps.push({ op: 'setuid', uid });
   if (o.keepCaps && user) steps.push({ op: 'keep-caps' });
+  // a change of credentials resets dumpable to fs.suid_dumpable (which a
+  // host may set to 1): once more, after the last of them
+  if (gid !== undefined || uid !== undefined || (o.keepCaps && user)) steps.push({ op: 'nondumpable' });
 
   if ((o.namespaces.has('pid')) && !o.noFork) steps.push({ op: 'fork', signals: 'none', untraced: true, parent: [] });
   // -e: the target's environment, applied at the exec

@@ -2,4 +2,6 @@
 import { main } from 'tscontainer-core';
 import { tsreexec } from './cli';
 
-void main(tsreexec);
+// run as the tool; required by a folding chain, only handed over (fold.ts)
+export const tool = tsreexec;
+if (require.main === module) main(tsreexec);

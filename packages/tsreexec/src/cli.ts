@@ -5,7 +5,7 @@ import fs = require('fs');
 import path = require('path');
 import {
   ALL_CAPS, callerEnv, Checks, envTable, getopt, mustExist, numericId, parseCaps, print, program,
-  ToolError, UsageError, type Option, type Outcome, type Program, type Tool,
+  ToolError, UsageError, type Option, type Link, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 import { plan } from './plan';
@@ -202,11 +202,12 @@ export function parse(argv: string[], env: string[] = callerEnv()): ReexecOption
 
 export const tsreexec: Tool = {
   name: 'tsreexec',
-  plan(argv: string[]): Outcome {
-    const o = parse(argv);
+  plan(argv: string[], link?: Link): Outcome {
+    const o = parse(argv, link?.env);
     if ('print' in o) return o;
-    const steps = plan(o, process.ppid);
+    const steps = plan(o);
     if (o.dryRun) return { print: print(steps).join('\n') + '\n', problems: o.problems };
-    return { steps, env: o.env };
+    // the program starts in the new root, after the pivot: not folded
+    return { steps, env: o.env, foldable: false };
   },
 };

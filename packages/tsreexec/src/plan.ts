@@ -5,6 +5,7 @@ import type { Bind, ReexecOptions } from './cli';
 
 const PARENT_PIDFD = 0;
 const ROOT = 1;
+const NETLINK = 2;
 
 const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 const DEV_LINKS: [string, string][] = [
@@ -32,12 +33,13 @@ function bindSteps(b: Bind): Step[] {
   return steps;
 }
 
-export function plan(o: ReexecOptions, parent: number): Step[] {
+export function plan(o: ReexecOptions): Step[] {
   const steps: Step[] = [];
 
   // first, so that a host side that dies never leaves us waiting for it
   if (o.dieWithParent) {
-    steps.push({ op: 'pidfd-open', pid: parent, slot: PARENT_PIDFD, as: 'pidfd[parent]' }, { op: 'pdeathsig', signal: 9, slot: PARENT_PIDFD });
+    // the parent as it is when this runs (in a folded chain, not Node's)
+    steps.push({ op: 'pidfd-open', pid: 'parent', slot: PARENT_PIDFD, as: 'pidfd[parent]' }, { op: 'pdeathsig', signal: 9, slot: PARENT_PIDFD });
   }
 
   // the host side writes our maps (and builds the network) while we wait;
@@ -70,7 +72,7 @@ export function plan(o: ReexecOptions, parent: number): Step[] {
     if (o.roRoot) steps.push(mountIn(null, '/', null, MS.REMOUNT | MS.BIND | MS.RDONLY));
   }
 
-  if (o.loUp) steps.push({ op: 'lo-up' });
+  if (o.loUp) steps.push({ op: 'netlink-open', slot: NETLINK }, { op: 'rtnl', sock: NETLINK, req: { kind: 'link-up', name: 'lo' } });
 
   // credentials: groups and gid while we may still change them; keep the
   // permitted set across a setuid away from root, for the capabilities asked

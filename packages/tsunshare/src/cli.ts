@@ -5,8 +5,9 @@ import path = require('path');
 import {
   getopt, parseMapSpec, numericId, parseSignalName, program, uidOf, gidOf,
   callerEnv as defaultEnv, Checks, envTable, mountOf, mustBeDirectory, mustExist, print, ToolError, UsageError, MS, NAMESPACES,
-  type IdRange, type NsType, type Option, type Outcome, type Program, type Tool,
+  type IdRange, type NsType, type Option, type Link, type Outcome, type Planned, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,
+  MAP_OPTIONS,
 } from 'tscontainer-core';
 import { plan } from './plan';
 
@@ -23,12 +24,7 @@ const OPTIONS: Option[] = [
   { key: 'forward-signals', long: 'forward-signals', arg: 'none' },
   { key: 'mount-proc', long: 'mount-proc', arg: 'optional' },
   { key: 'propagation', long: 'propagation', arg: 'required' },
-  { key: 'map-root-user', short: 'r', long: 'map-root-user', arg: 'none' },
-  { key: 'map-current-user', short: 'c', long: 'map-current-user', arg: 'none' },
-  { key: 'map-user', long: 'map-user', arg: 'required' },
-  { key: 'map-group', long: 'map-group', arg: 'required' },
-  { key: 'map-users', long: 'map-users', arg: 'required' },
-  { key: 'map-groups', long: 'map-groups', arg: 'required' },
+  ...MAP_OPTIONS,
   { key: 'map-auto', long: 'map-auto', arg: 'none' },
   { key: 'map-subids', long: 'map-subids', arg: 'none' },
   { key: 'owner', long: 'owner', arg: 'required' },
@@ -267,11 +263,15 @@ export function parse(argv: string[], callerEnv: string[] = defaultEnv()): Unsha
 
 export const tsunshare: Tool = {
   name: 'tsunshare',
-  plan(argv: string[]): Outcome {
-    const o = parse(argv);
+  plan(argv: string[], link?: Link): Outcome {
+    const o = parse(argv, link?.env);
     if ('print' in o) return o;
-    const steps = plan(o, process.pid);
-    if (o.dryRun) return { print: print(steps).join('\n') + '\n', problems: o.problems };
-    return { steps, env: o.env };
+    const steps = plan(o);
+    const planned: Planned = {
+      steps, env: o.env,
+      // a new root or directory: the next link must plan from there
+      foldable: !o.root && !o.wd,
+    };
+    return o.dryRun ? { print: print(steps).join('\n') + '\n', problems: o.problems, plan: planned } : planned;
   },
 };

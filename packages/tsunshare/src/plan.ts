@@ -18,7 +18,7 @@ const NS_FILE: Record<NsType, string> = {
  * privilege in the parent namespace, which we give up by unsharing. As root
  * the helper writes /proc/PID/{u,g}id_map itself; otherwise shadow's
  * newuidmap/newgidmap check /etc/subuid and write them. */
-function mapperSteps(o: UnshareOptions, pid: number): Step[] {
+function mapperSteps(o: UnshareOptions, pid: string): Step[] {
   if (o.mapUsers.length === 0 && o.mapGroups.length === 0 && !o.owner) return [];
   const uid = o.owner?.uid ?? o.euid;
   const gid = o.owner?.gid ?? o.egid;
@@ -63,7 +63,13 @@ function procMount(o: UnshareOptions): Step {
   return mount;
 }
 
-export function plan(o: UnshareOptions, pid: number): Step[] {
+/** The helpers name the process that unshares by "{parent}": its PID when
+ * they run (tscore-exec fills it in), which in a folded chain need not be
+ * this Node process's. */
+const UNSHARER = '{parent}';
+
+export function plan(o: UnshareOptions): Step[] {
+  const pid = UNSHARER;
   const steps: Step[] = [];
   const has = (t: NsType) => o.namespaces.has(t);
 
@@ -101,7 +107,10 @@ export function plan(o: UnshareOptions, pid: number): Step[] {
     const parent: Step[] = [...bind];
     if (o.pidFile) parent.push({ op: 'pidfile-write', slot: PIDFILE, who: 'child', inode: o.pidInode });
     steps.push({ op: 'fork', signals: o.forwardSignals ? 'forward' : 'block', untraced: false, parent });
-    if (o.killChild !== undefined) steps.push({ op: 'pdeathsig', signal: o.killChild, slot: PARENT_PIDFD });
+    // the parent writes the pid file; the child lets go of it, so that a
+    // FIFO's reader sees its end even while the child is not yet exec'd
+    // (a folded chain's next link may wait first)
+    if (o.pidFile) steps.push({ op: 'close', slot: PIDFILE, what: 'the pid file' });
   } else {
     steps.push(...bind);
   }
@@ -125,6 +134,8 @@ export function plan(o: UnshareOptions, pid: number): Step[] {
   if (o.setgid !== undefined) steps.push({ op: 'setgroups' }, { op: 'setgid', gid: o.setgid });
   if (o.setuid !== undefined) steps.push({ op: 'setuid', uid: o.setuid });
   if (o.keepCaps && has('user')) steps.push({ op: 'keep-caps' });
+  // after the credentials: changing them clears the parent-death signal
+  if (o.fork && o.killChild !== undefined) steps.push({ op: 'pdeathsig', signal: o.killChild, slot: PARENT_PIDFD });
   // --clear-env, --whitelist-env: applied at the exec, shown where it happens
   steps.push(...envStep(o.callerEnv, o.env));
   steps.push({ op: 'exec', file: o.program.file, argv: o.program.argv });

@@ -1,0 +1,118 @@
+// Folding a chain of our own tools into one plan: when the program a link is
+// about to exec is one of this suite's tools, that tool's argv → plan runs in
+// this same Node process and its steps take the place of the exec, and so on
+// down the chain; tscore-exec then runs the whole plan once. One Node start
+// instead of one per link, with the semantics of the unfolded chain:
+// - the program is found as execvp would find it, by the PATH of the
+//   environment the link execs it with; a tool of ours at another version
+//   is not folded (its code may plan differently);
+// - each link plans with the environment, argv and working directory it
+//   would have seen; a `tool` step before its steps names it in errors and
+//   in ps, as its own process would;
+// - steps after an earlier link's fork land in the child, where that link's
+//   exec would have run them;
+// - folding stops (the link is exec'd as today) where a link's planning
+//   could see a different world than now: after a link that changes the
+//   root, the working directory, or enters other namespaces' files
+//   (`foldable: false` on its outcome), at a link with file work done in
+//   Node (cgroup directories) unless it comes first — that work runs before
+//   any step, and after an earlier link's namespace steps it might not see
+//   what the unfolded chain sees. No plan names Node's own PID: steps take
+//   "self", "parent", "0" (cgroup.procs) or "{parent}" (a helper's).
+// TSCORE_NO_FOLD=1 in the first link's environment turns folding off.
+import fs = require('fs');
+import path = require('path');
+import { envTable } from './entry';
+import { runFileSteps } from './filesteps';
+import type { ToolError } from './errors';
+import { print, type Step } from './plan';
+import { ownVersion, type Planned, type Tool } from './tool';
+
+/** What execvp(file) would run, given the environment's PATH. */
+function which(file: string, env: string[]): string | undefined {
+  if (file.includes('/')) return file;
+  const dirs = (envTable(env).PATH ?? '/bin:/usr/bin').split(':');
+  for (const dir of dirs) {
+    const candidate = path.join(dir || '.', file);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** The tool a path is, if it is one of ours at our version: PKG/bin/NAME,
+ * whose package.json names NAME as a bin and whose dist/NAME.js exports it. */
+function ourTool(file: string): Tool | undefined {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return undefined;
+  }
+  const name = path.basename(real);
+  const pkgDir = path.dirname(path.dirname(real));
+  if (path.basename(path.dirname(real)) !== 'bin') return undefined;
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+    if (pkg.version !== ownVersion() || pkg.bin?.[name] !== `bin/${name}`) return undefined;
+    const tool = (require(path.join(pkgDir, 'dist', `${name}.js`)) as { tool?: Tool }).tool;
+    return tool?.name === name ? tool : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where `tail` begins in `line` as its last words, or -1. */
+function tailAt(line: string[], tail: string[]): number {
+  const from = line.length - tail.length;
+  return from > 0 && tail.every((w, k) => w === line[from + k]) ? from : -1;
+}
+
+/** The link's plan with the links its exec would start folded in. `run`:
+ * the file work of a link is done before the next link plans, as unfolded
+ * (a cgroup tscgcreate makes exists when tscgexec checks it); a dry run,
+ * which does no file work, stops folding at such a link instead. */
+export function fold(first: Planned, run = true, argv: string[] = []): Planned {
+  const noFold = first.env.some((kv) => kv === 'TSCORE_NO_FOLD=1');
+  let planned = first;
+  while (!noFold && planned.foldable !== false) {
+    const last = planned.steps.at(-1);
+    if (last?.op !== 'exec') break;
+    const file = which(last.file, planned.env);
+    const tool = file && ourTool(file);
+    if (!tool) break;
+    if (planned.files?.length) {
+      if (!run) break;
+      runFileSteps(planned.files, planned.explain);
+      planned = { ...planned, files: [], explain: undefined };
+    }
+    let next;
+    try {
+      next = tool.plan(last.argv.slice(1), { env: planned.env });
+    } catch (e) {
+      (e as ToolError).tool ??= tool.name; // its error, in its name
+      throw e;
+    }
+    if ('print' in next) break;
+    // its file work would run before the steps above, which it may need after
+    if (next.files?.length && planned.steps.length > 1) break;
+    planned = {
+      ...next,
+      steps: [...planned.steps.slice(0, -1), { op: 'tool', name: tool.name, argv: last.argv, from: tailAt(argv, last.argv) }, ...next.steps],
+    };
+  }
+  return planned;
+}
+
+/** A folded plan as --dry-run prints it: each line labelled with its link's tool. */
+export function printFolded(steps: Step[], first: string): string[] {
+  let tool = first;
+  return steps.flatMap((s) => {
+    if (s.op === 'tool') tool = s.name;
+    return print([s]).map((line) => `${tool}: ${line}`);
+  });
+}

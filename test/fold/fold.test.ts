@@ -1,0 +1,101 @@
+// A chain of our own tools folded into one plan (one Node start) behaves as
+// the same chain unfolded (TSCORE_NO_FOLD=1): what the program sees, its
+// status, and the error line of a failing link.
+import t, { type Test } from 'tap';
+import fs = require('fs');
+import path = require('path');
+import { cgroupBase } from '../lib/cgroups';
+import { ROOT, scratch, sh } from '../lib/run';
+
+const NS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup'];
+const host = Object.fromEntries(NS.map((n) => [n, fs.readlinkSync(`/proc/self/ns/${n}`)]));
+/** What the program sees, in lines: ids, caps, namespaces (host or new), cgroups, names, env, cwd, fds. */
+const PROBE = `sh -c '${[
+  'grep -E "^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):" /proc/self/status',
+  ...NS.map((n) => `[ "$(readlink /proc/self/ns/${n})" = "${host[n]}" ] && echo "${n} host" || echo "${n} new"`),
+  'grep -E ":(memory|pids):" /proc/self/cgroup', 'hostname', 'env | grep -v "^_=" | sort', 'pwd', 'ls /proc/self/fd',
+  'grep -c " / " /proc/self/mountinfo', 'exit 3',
+].join('; ')}'`;
+
+function both(t: Test, chain: string, cwd?: string) {
+  const folded = sh(`${chain} 7</dev/null`, { cwd });
+  const unfolded = sh(`TSCORE_NO_FOLD=1 ${chain} 7</dev/null`, { cwd });
+  // the unfolded run's program also sees TSCORE_NO_FOLD: that line aside, the same
+  const strip = (s: string) => s.replace(/^TSCORE_NO_FOLD=1\n/m, '');
+  t.equal(strip(folded.stdout), strip(unfolded.stdout), `${chain}: what the program sees`);
+  t.equal(folded.status, unfolded.status, 'the status');
+  t.equal(folded.stderr, unfolded.stderr, 'the error lines');
+  return folded;
+}
+
+t.test('every pair of tools folded behaves as unfolded', async (t) => {
+  const cg = cgroupBase(t);
+  const dir = scratch(t);
+  fs.chmodSync(dir, 0o755);
+  const r = both(t, `tscgcreate -g memory,pids:${cg}/a --memory 64M --pids 64 tscgexec -g memory,pids:${cg}/a ${PROBE}`);
+  t.equal(r.status, 3, r.stderr);
+  t.match(r.stdout, new RegExp(`:memory:${cg}/a\\n`), 'in the cgroup');
+  t.equal(both(t, `tscgexec -g memory:${cg}/a tsunshare -UpmnuiC --fork -r --mount-proc ${PROBE}`).status, 3);
+  t.equal(both(t, `tsunshare -m tsunshare -u --fork -p ${PROBE}`).status, 3);
+  t.equal(both(t, `tsunshare -Uu --keep-caps --fork -r tsreexec --hostname box --env A=1 --cap-drop net_raw ${PROBE}`).status, 3);
+  t.equal(both(t, `tsunshare --fork -p -m --mount-proc tscgexec -g memory:${cg}/a ${PROBE}`).status, 3, 'a join after a fork: in the child');
+  t.equal(both(t, `tscgexec -g memory:${cg}/a tsnsenter -t $$ -u ${PROBE}`).status, 3);
+  t.equal(both(t, `tsunshare --whitelist-env PATH,HOME tscgexec -g memory:${cg}/a /usr/bin/env`).stdout.split('\n').length, 3, 'the environment as each link sees it');
+  t.equal(both(t, `tsunshare -w ${dir} tsunshare -u pwd`, '/').stdout, `${dir}\n`, 'a link that changes directory is not folded past');
+});
+
+t.test('a failing link: the same line, naming it, the same status', async (t) => {
+  const cg = cgroupBase(t);
+  sh(`tscgcreate -g memory:${cg}`);
+  const bogus = both(t, `tscgexec -g memory:${cg} tsunshare --bogus true`);
+  t.equal(bogus.stderr, "tsunshare: unrecognized option '--bogus' (try 'tsunshare --help')\n");
+  t.equal(bogus.status, 1);
+  const gone = both(t, `tscgexec -g memory:${cg} tsnsenter -t 999999 -u true`);
+  t.match(gone.stderr, /^tsnsenter: /);
+  const step = both(t, 'tsunshare -m tsunshare -S 65534 tsunshare -u true');
+  t.match(step.stderr, /^tsunshare: unshare\(CLONE_NEWUTS\) failed: Operation not permitted\n$/, 'a step of the third link names it');
+});
+
+t.test('folding stops at a program that is not ours, even one named like ours', async (t) => {
+  const dir = scratch(t);
+  fs.writeFileSync(path.join(dir, 'tsunshare'), '#!/bin/sh\necho "not ours: $*"\n', { mode: 0o755 });
+  const r = sh(`PATH=${dir}:$PATH ${path.join(ROOT, 'bin', 'tsunshare')} -m tsunshare -u x`);
+  t.equal(r.stdout, 'not ours: -u x\n');
+});
+
+t.test('strace: a folded chain is one Node exec and one tscore-exec exec before the program', async (t) => {
+  const cg = cgroupBase(t);
+  sh(`tscgcreate -g memory:${cg}`);
+  const r = sh(`strace -f -qq -e trace=execve -e status=successful tscgexec -g memory:${cg} tsunshare -UpmnuiC --fork -r --mount-proc tsreexec true 2>&1 >/dev/null`);
+  const execs = r.stdout.split('\n').filter((l) => /execve\(/.test(l)).map((l) => l.match(/execve\("([^"]+)"/)![1]);
+  t.same(execs.map((e) => path.basename(e)), ['tscgexec', 'tscore-exec', 'node', 'tscore-exec', 'true'], execs.join(' '));
+  const dry = sh(`tscgexec --dry-run -g memory:${cg} tsunshare -UpmnuiC --fork -r --mount-proc tsreexec --hostname box true`);
+  t.match(dry.stdout, /^tscgexec: write\(.*tasks", "0"\)\ntsunshare: tsunshare -UpmnuiC .*: folded, run in this process\ntsunshare: unshare\(/m);
+  t.match(dry.stdout, /\ntsreexec: sethostname\("box"\)\n/, 'each step labelled with its tool');
+});
+
+t.test('the whole container as one command line: one Node start, the same as unfolded', async (t) => {
+  const cg = cgroupBase(t);
+  const dir = scratch(t);
+  fs.chmodSync(dir, 0o755);
+  const made = sh(`sh ${path.join(ROOT, 'test', 'fixtures', 'make-rootfs.sh')} ${dir}/root`);
+  t.equal(made.status, 0, made.stderr);
+  const chain = `tscgcreate -g memory,pids:${cg}/box --memory 64M --pids 64 tscgexec -g memory,pids:${cg}/box ` +
+    'tsmaproot --map-users 0:100000:65536 --map-groups 0:100000:65536 tsunshare -UpmnuiC --keep-caps --fork ' +
+    `tsreexec --hostname box --rootfs ${dir}/root --proc --dev --lo-up --init -- sh -c 'id -u; cat /proc/self/uid_map; echo $$; hostname; ls /'`;
+  const r = both(t, chain);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^0\n\s+0\s+100000\s+65536\n2\nbox\nbin\ndev\n/);
+  const execs = sh(`strace -f -qq -e trace=execve -e status=successful ${chain} 2>&1 >/dev/null`).stdout
+    .split('\n').filter((l) => /execve\(/.test(l)).map((l) => path.basename(l.match(/execve\("([^"]+)"/)![1]));
+  t.same(execs.slice(0, 4), ['tscgcreate', 'tscore-exec', 'node', 'tscore-exec'], 'one Node exec, one tscore-exec exec');
+  t.equal(execs.filter((e) => e === 'node').length, 1);
+});
+
+t.test('tsmaproot before tsunshare: the maps of the namespace it creates, folded or not', async (t) => {
+  const r = both(t, 'tsmaproot --map-users 0:100000:65536 --map-groups 0:100000:65536 tsunshare -U --fork cat /proc/self/uid_map /proc/self/gid_map');
+  t.equal(r.stdout.replace(/\s+/g, ' ').trim(), '0 100000 65536 0 100000 65536');
+  const bad = sh('tsmaproot ls');
+  t.equal(bad.status, 1);
+  t.equal(bad.stderr, "tsmaproot: expected a PID, or tsunshare (for the namespace it creates), not 'ls' (try 'tsmaproot --help')\n");
+});
