@@ -56,13 +56,17 @@ t.test('--pid-file: a FIFO written by tsunshare --fork --pid-file', async (t) =>
 
 t.test('without privilege: ranges from /etc/subuid through newuidmap; others refused before anything is written', async (t) => {
   const as = 'setpriv --reuid=65534 --regid=65534 --clear-groups';
-  const ok = withSubids(t, `${as} tsunshare -U --fork sh -c 'sleep 0.3; cat /proc/self/uid_map /proc/self/gid_map' & sleep 0.1; ` +
-    `${as} tsmaproot --map-users 0:200000:10 --map-groups 0:400000:10 $(cat /proc/$!/task/$!/children); wait`);
-  t.equal(ok.status, 0, ok.stderr);
-  t.same(rows(ok.stdout), ['0 200000 10', '0 400000 10']);
-  const no = withSubids(t, `${as} tsunshare -U --fork sh -c 'sleep 0.3; cat /proc/self/uid_map' & sleep 0.1; ` +
-    `${as} tsmaproot --map-users 0:100000:10 $(cat /proc/$!/task/$!/children); echo "status $?"; wait`);
-  t.match(no.stderr, /^tsmaproot: uids 100000-100009 are not nobody's to map \(see \/etc\/subuid\)\n$/);
+  // the child waits on a FIFO until the maps are written: no sleeps
+  const fifos = scratch(t);
+  fs.chmodSync(fifos, 0o777);
+  const handshake = (maps: string, after = '') => `${as} mkfifo ${fifos}/pid ${fifos}/go; ` +
+    `${as} tsunshare -U --keep-caps --fork --pid-file ${fifos}/pid tsreexec --wait ${fifos}/go cat /proc/self/uid_map /proc/self/gid_map & ` +
+    `read pid < ${fifos}/pid; ${as} tsmaproot ${maps} $pid; echo "status $?"; ${after} echo > ${fifos}/go; wait; rm -f ${fifos}/pid ${fifos}/go`;
+  const ok = withSubids(t, handshake('--map-users 0:200000:10 --map-groups 0:400000:10'));
+  t.equal(ok.stderr, '');
+  t.same(rows(ok.stdout), ['status 0', '0 200000 10', '0 400000 10']);
+  const no = withSubids(t, handshake('--map-users 0:100000:10'));
+  t.match(no.stderr, /^tsmaproot: uids 100000-100009 are not nobody's to map \(see \/etc\/subuid\)\n/);
   t.match(no.stdout, /^status 1\n$/, 'and nothing written: the map stays empty');
 });
 
