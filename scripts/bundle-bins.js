@@ -38,3 +38,16 @@ for (const name of fs.readdirSync(packages)) {
     fs.chmodSync(script, 0o755);
   }
 }
+
+// One version for the suite: the root package.json's, stamped into every
+// workspace package (a folded chain and the published tarballs need them to
+// agree; test/packages/hygiene.test.ts checks it).
+const root = path.join(__dirname, '..');
+const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+for (const dir of ['native-core', ...fs.readdirSync(packages).map((name) => path.join('packages', name))]) {
+  const file = path.join(root, dir, 'package.json');
+  if (!fs.existsSync(file)) continue;
+  const text = fs.readFileSync(file, 'utf8');
+  const stamped = text.replace(/^(  "version": )"[^"]*"/m, `$1"${version}"`);
+  if (stamped !== text) fs.writeFileSync(file, stamped);
+}

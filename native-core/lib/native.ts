@@ -1,6 +1,7 @@
 // Finds and loads the prebuilt addon; tscore-exec sits in the same folder.
 import fs = require('fs');
 import path = require('path');
+import { ToolError } from './errors';
 
 interface Addon {
   /** execve(); `inherit` are fds (beyond 0–2) to pass on. Returns only on failure, with the errno. */
@@ -27,12 +28,41 @@ function load(): { addon: Addon; dir: string } {
   const dir = path.join(root(), 'prebuilds', `${process.platform}-${process.arch}`);
   const file = path.join(dir, 'tscontainer-core.node');
   if (fs.existsSync(file)) {
-    found = { addon: require(file) as Addon, dir };
+    found = { addon: loadAddon(file), dir };
   } else {
-    const resolved: string = require('node-gyp-build').resolve(root());
-    found = { addon: require(resolved) as Addon, dir: path.dirname(resolved) };
+    let resolved: string;
+    try {
+      resolved = require('node-gyp-build').resolve(root());
+    } catch {
+      throw new ToolError(`no prebuilt native core for ${platform()} in ${root()} (it has ${shipped()}); ` +
+        'this machine is not supported yet');
+    }
+    found = { addon: loadAddon(resolved), dir: path.dirname(resolved) };
   }
   return found;
+}
+
+/** require() of the addon, whose failure (a C library too old, or not glibc) says so in one line */
+function loadAddon(file: string): Addon {
+  try {
+    return require(file) as Addon;
+  } catch (e) {
+    throw new ToolError(`cannot load the native core ${file} on ${platform()}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** this machine, as prebuild folders are named (musl spelled out) */
+function platform(): string {
+  const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })?.header?.glibcVersionRuntime;
+  return `${process.platform}-${process.arch}${process.platform === 'linux' && !glibc ? ' (musl)' : ''}`;
+}
+
+function shipped(): string {
+  try {
+    return fs.readdirSync(path.join(root(), 'prebuilds')).join(', ') || 'none';
+  } catch {
+    return 'none';
+  }
 }
 
 export function addon(): Addon {
