@@ -26,6 +26,7 @@ import { envTable } from './entry';
 import { runFileSteps } from './filesteps';
 import type { ToolError } from './errors';
 import { print, type Step } from './plan';
+import { slotNames } from './slots';
 import { ownVersion, type Planned, type Tool } from './tool';
 
 /** What execvp(file) would run, given the environment's PATH. */
@@ -111,8 +112,14 @@ export function fold(first: Planned, run = true, argv: string[] = []): Planned {
 /** A folded plan as --dry-run prints it: each line labelled with its link's tool. */
 export function printFolded(steps: Step[], first: string): string[] {
   let tool = first;
+  // as print() does for one tool: slots by the names the whole plan gives
+  // them, and what follows a fork (or --init) is the child's
+  const names = slotNames(steps);
+  let indent = '';
   return steps.flatMap((s) => {
     if (s.op === 'tool') tool = s.name;
-    return print([s]).map((line) => `${tool}: ${line}`);
+    const lines = print([s], indent, names).map((line) => `${tool}: ${line}`);
+    if (s.op === 'fork' || s.op === 'init') indent += '  child: ';
+    return lines;
   });
 }

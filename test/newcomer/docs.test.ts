@@ -6,7 +6,7 @@ import t from 'tap';
 import { spawnSync } from 'child_process';
 import fs = require('fs');
 import path = require('path');
-import { ROOT } from '../lib/run';
+import { ROOT, tool } from '../lib/run';
 
 const PACKAGES = path.join(ROOT, 'packages');
 /** the pages that must say the classic mistakes (tsveth's is its author's, in progress) */
@@ -56,4 +56,9 @@ t.test('the classic mistakes the pages name', async (t) => {
   t.match(read('tsunshare'), /umount \\fIfile\\fB && rm \\fIfile/, 'how to remove a kept namespace file');
   t.match(read('tscgdelete', 'tscgcreate'), /^Parents that \\fBtscgcreate\\fR made$/m, 'the parents tscgcreate made');
   t.match(read('tscgexec'), /killed by the memory limit of/, 'the OOM line');
+});
+
+t.test('--help says how to undo what a tool makes', async (t) => {
+  t.match(tool('tsunshare', ['--help']).stdout, 'umount <file> && rm <file> lets it go');
+  t.match(tool('tscgcreate', ['--help']).stdout, 'tscgdelete -r of the topmost one removes all it made');
 });

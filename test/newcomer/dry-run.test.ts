@@ -133,3 +133,17 @@ if (v1Host) t.test('the dry run of tscgexec: a waiting parent outside, the join 
   t.equal(lines.at(-1), '  child: execvp("true", ["true"])');
   t.equal(tool('tscgexec', ['--dry-run', '-F', '-g', 'memory:/', 'true']).stdout.split('\n')[0].startsWith('write('), true, '-F: no fork');
 });
+
+t.test('a folded chain prints as one plan: slots by name, the child\'s steps under the fork', async (t) => {
+  const dir = scratch(t);
+  const r = tool('tsunshare', ['--dry-run', '-U', '--keep-caps', '--fork', '--pid-file', `${dir}/pid`, 'tsreexec', '--wait', `${dir}/go`, 'true']);
+  t.equal(r.status, 0, r.stderr);
+  t.notMatch(r.stdout, /fd#\d/, 'no fd#N');
+  t.match(r.stdout, /^tsunshare: {3}parent: write the pid of the child to the pid file \(pidfile\)$/m);
+  const lines = r.stdout.trim().split('\n');
+  const fork = lines.indexOf('tsunshare: fork()');
+  t.ok(fork > 0, 'a fork');
+  t.ok(lines.slice(fork + 1).every((l) => /^ts[a-z]+: {3}(parent|child): /.test(l)), lines.slice(fork + 1).join('\n'));
+  t.match(r.stdout, /^tsreexec: {3}child: wait for the host side: read\(/m, 'the folded link\'s steps, the child\'s');
+  t.equal(lines.at(-1), 'tsreexec:   child: execvp("true", ["true"])');
+});

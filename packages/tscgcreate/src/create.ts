@@ -41,8 +41,9 @@ child joins every one and becomes the program, and this process waits
 outside them and says so if the memory limit killed it (-F: this process
 joins and becomes the program, with the same PID).
 Creating an existing cgroup is not an error. If a step fails, what this call
-created is removed again. The same limits work on cgroup v1, v2 and hybrid
-hosts.
+created is removed again. Parents made on the way stay when the cgroup is
+deleted: tscgdelete -r of the topmost one removes all it made. The same
+limits work on cgroup v1, v2 and hybrid hosts.
 
 Options:
  -g <controllers>:<path>   a cgroup: comma-separated controllers (* for all)

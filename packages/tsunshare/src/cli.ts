@@ -59,7 +59,8 @@ Options:
  -U, --user[=<file>]       unshare user namespace
  -C, --cgroup[=<file>]     unshare cgroup namespace
  -T, --time[=<file>]       unshare time namespace
-                             (=<file> keeps the namespace alive, bound on <file>)
+                             (=<file> keeps the namespace alive, bound on <file>;
+                             umount <file> && rm <file> lets it go)
 
  -f, --fork                fork before launching <program>
  --kill-child[=<signame>]  when dying, kill the forked child (implies --fork);
