@@ -21,6 +21,10 @@ esbuild.buildSync({
 const shim = fs.readFileSync(path.join(__dirname, 'bin-shim.sh'), 'utf8');
 /** the entry source of a bin that is not its package's main one */
 const SOURCES = { tscgdelete: 'bin-delete.ts' };
+/** the source that exports a bin's option table (OPTIONS), if not src/cli.ts */
+const TABLES = { tscgcreate: 'src/create.ts', tscgdelete: 'src/delete.ts' };
+const { writeCompletions } = require('./completions');
+const { updateManPage } = require('./man-options');
 
 for (const name of fs.readdirSync(packages)) {
   const pkg = JSON.parse(fs.readFileSync(path.join(packages, name, 'package.json'), 'utf8'));
@@ -36,6 +40,15 @@ for (const name of fs.readdirSync(packages)) {
     fs.mkdirSync(path.dirname(script), { recursive: true });
     fs.writeFileSync(script, shim.replaceAll('@BIN@', bin).replaceAll('@PKG@', pkg.name), { mode: 0o755 });
     fs.chmodSync(script, 0o755);
+    // from the option table and the usage text: completions/BIN.bash, the page's OPTIONS
+    try {
+      writeCompletions(path.join(packages, name), bin, TABLES[bin] ?? 'src/cli.ts');
+      const page = path.join(packages, name, `${bin}.1`);
+      const help = require('child_process').execFileSync(process.execPath, [outfile, '--help'], { encoding: 'utf8' });
+      if (fs.existsSync(page)) updateManPage(page, help);
+    } catch (e) {
+      console.error(`bundle-bins: ${bin}: no completion or man OPTIONS: ${e.message.split('\n')[0]}`);
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import {
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 
-const OPTIONS: Option[] = [
+export const OPTIONS: Option[] = [
   { key: 'g', short: 'g', arg: 'required' },
   { key: 'a', short: 'a', arg: 'required' },
   { key: 't', short: 't', arg: 'required' },

@@ -9,7 +9,7 @@ import {
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 
-const OPTIONS: Option[] = [
+export const OPTIONS: Option[] = [
   { key: 'g', short: 'g', arg: 'required' },
   { key: 'recursive', short: 'r', long: 'recursive', arg: 'none' },
   { key: 'kill', long: 'kill', arg: 'none' },

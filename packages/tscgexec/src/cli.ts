@@ -11,7 +11,7 @@ import {
   STANDARD_OPTIONS, helpOrVersion,
 } from 'tscontainer-core';
 
-const OPTIONS: Option[] = [
+export const OPTIONS: Option[] = [
   { key: 'g', short: 'g', arg: 'required' },
   { key: 'sticky', long: 'sticky', arg: 'none' },
   { key: 'no-fork', short: 'F', long: 'no-fork', arg: 'none' },

@@ -12,7 +12,7 @@ import {
 } from 'tscontainer-core';
 import { plan } from './plan';
 
-const OPTIONS: Option[] = [
+export const OPTIONS: Option[] = [
   ...MAP_OPTIONS,
   { key: 'setgroups', long: 'setgroups', arg: 'required' },
   { key: 'pid-file', long: 'pid-file', arg: 'required' },

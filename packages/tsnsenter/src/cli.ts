@@ -10,7 +10,7 @@ import {
 } from 'tscontainer-core';
 import { plan } from './plan';
 
-const OPTIONS: Option[] = [
+export const OPTIONS: Option[] = [
   { key: 'target', short: 't', long: 'target', arg: 'required' },
   { key: 'all', short: 'a', long: 'all', arg: 'none' },
   // unlike unshare, nsenter takes FILE on the short form too: -m/path

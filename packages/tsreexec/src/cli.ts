@@ -10,7 +10,7 @@ import {
 } from 'tscontainer-core';
 import { plan } from './plan';
 
-const OPTIONS: Option[] = [
+export const OPTIONS: Option[] = [
   { key: 'wait', long: 'wait', arg: 'required' },
   { key: 'hostname', long: 'hostname', arg: 'required' },
   { key: 'domainname', long: 'domainname', arg: 'required' },

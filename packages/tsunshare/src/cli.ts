@@ -17,7 +17,7 @@ const nsOptions: Option[] = NAMESPACES.flatMap((ns) => [
   { key: ns.type, long: ns.long, arg: 'optional' as const },
 ]);
 
-const OPTIONS: Option[] = [
+export const OPTIONS: Option[] = [
   ...nsOptions,
   { key: 'fork', short: 'f', long: 'fork', arg: 'none' },
   { key: 'kill-child', long: 'kill-child', arg: 'optional' },

@@ -11,7 +11,7 @@ import {
 } from 'tscontainer-core';
 import { plan } from './plan';
 
-const OPTIONS: Option[] = [
+export const OPTIONS: Option[] = [
   { key: 'target', short: 't', long: 'target', arg: 'required' },
   { key: 'netns', short: 'n', long: 'netns', arg: 'required' },
   { key: 'pid-file', long: 'pid-file', arg: 'required' },
