@@ -82,7 +82,8 @@ export function fold(first: Planned, run = true, argv: string[] = []): Planned {
   let planned = first;
   while (!noFold && planned.foldable !== false) {
     const last = planned.steps.at(-1);
-    if (last?.op !== 'exec') break;
+    // our tools' names all begin so: any other program costs no PATH search
+    if (last?.op !== 'exec' || !path.basename(last.file).startsWith('ts')) break;
     const file = which(last.file, planned.env);
     const tool = file && ourTool(file);
     if (!tool) break;
