@@ -33,7 +33,7 @@ for (const dir of DIRS) {
     t.same(pkg.engines, { node: '>=20' }, 'engines: node >= 20');
     t.same(pkg.os, ['linux'], 'os: linux');
     t.ok(Array.isArray(pkg.cpu) && pkg.cpu.length > 0, 'cpu: a list');
-    t.same(pkg.cpu, core.cpu, 'cpu: what the core has prebuilds for');
+    t.ok(pkg.cpu.every((c: string) => core.cpu.includes(c)), 'cpu: of those the core has prebuilds for');
     for (const s of INSTALL_SCRIPTS) t.notOk(pkg.scripts?.[s], `no ${s} script`);
     t.ok(pkg.files.includes('README.md'), 'README.md in "files"');
     if (isCore) {
