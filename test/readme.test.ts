@@ -126,15 +126,21 @@ for spec in $TSNS_HIERARCHIES; do
   mkdir "/sys/fs/cgroup/\${spec%%=*}"
   mount -t cgroup -o "\${spec#*=}" cgroup "/sys/fs/cgroup/\${spec%%=*}"
 done
+# the clone may itself lie under /tmp (CI's does): kept on /mnt while /tmp
+# and /run get their tmpfs, then moved back to its own path, read-only
+mount --bind "$TSNS_ROOT" /mnt && mount -o remount,bind,ro /mnt
 mount -t tmpfs -o mode=1777 tsns-readme /tmp
 mount -t tmpfs -o mode=755 tsns-readme /run
-mount --bind "$TSNS_ROOT" "$TSNS_ROOT" && mount -o remount,bind,ro "$TSNS_ROOT"
+mkdir -p "$TSNS_ROOT" && mount --move /mnt "$TSNS_ROOT"
+keep=
+p=$TSNS_ROOT
+while [ -n "$p" ]; do keep="$keep ! -path $p"; p=\${p%/*}; done
 cd "$TSNS_ROOT"
 set +e
 sh -e -c "$TSNS_BLOCK"
 status=$?
 echo "${MARK}"
-find /tmp /run -mindepth 1 ! -path /run/netns ! -path '/run/mount*'
+find /tmp /run -mindepth 1 ! -path /run/netns ! -path '/run/mount*' $keep ! -path "$TSNS_ROOT/*"
 find /sys/fs/cgroup -mindepth 2 -type d
 exit $status`;
 
