@@ -2,7 +2,8 @@
 // src/exec/net.c on a NETLINK_ROUTE socket, and printed here as `--dry-run`
 // shows it. Also what a request's words must be: link names, CIDRs and MACs
 // parsed and refused here, before any system call.
-import net = require('net');
+// Node's net module costs every tool ~2 ms to load: only tsveth's parsing needs it
+const net = (): typeof import('net') => require('net');
 
 /** An address with its prefix length, as `ip addr` takes it: 10.0.0.1/24, fd00::1/64. */
 export interface Cidr {
@@ -85,7 +86,7 @@ export function ifnameProblem(name: string): string | undefined {
 export function parseCidr(text: string): Cidr | undefined {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
   if (!m) return undefined;
-  const family = net.isIPv4(m[1]) ? 4 : net.isIPv6(m[1]) && !m[1].includes('%') ? 6 : 0;
+  const family = net().isIPv4(m[1]) ? 4 : net().isIPv6(m[1]) && !m[1].includes('%') ? 6 : 0;
   const prefix = Number(m[2]);
   if (family === 0 || prefix > (family === 4 ? 32 : 128) || (m[2].length > 1 && m[2][0] === '0')) return undefined;
   return { family, address: m[1], prefix };
@@ -94,7 +95,7 @@ export function parseCidr(text: string): Cidr | undefined {
 /** Whether `address` (of the same family) lies in the network of `cidr`. */
 export function inNetwork(cidr: Cidr, address: string): boolean {
   const type = cidr.family === 4 ? 'ipv4' : 'ipv6';
-  const network = new net.BlockList();
+  const network = new (net().BlockList)();
   network.addSubnet(cidr.address, cidr.prefix, type);
   return network.check(address, type);
 }
