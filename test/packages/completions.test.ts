@@ -1,6 +1,6 @@
 // The bash completion of every tool, driven as bash drives it (COMP_WORDS,
 // COMP_CWORD, the function `complete -F` names), against the option table the
-// tool's parser uses; and every option of that table in the tool's man page.
+// tool's parser uses; and every option of that table in its --help and man page.
 // An option added to a table but not to the completion (a build not run) or
 // to the page (the usage text, whence the page's OPTIONS come) fails here.
 import t from 'tap';
@@ -65,6 +65,9 @@ for (const dir of fs.readdirSync(PACKAGES)) {
       t.ok(complete(script, [bin, 'ech']).includes('echo'), 'the program: a command');
       t.same(complete(script, [bin, '--', '-']), [], 'after --, no option');
       t.same(complete(script, [bin, 'echo', '--he']), [], 'the program\'s arguments are not ours');
+
+      const help = spawnSync(process.execPath, [path.join(PACKAGES, dir, 'dist', `${bin}.js`), '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH } }).stdout;
+      t.same(names.filter((n) => !new RegExp(`(^|[\\s,])${n}(?![\\w-])`, 'm').test(help)), [], 'every option of the table is in --help');
 
       const page = fs.readFileSync(path.join(PACKAGES, dir, `${bin}.1`), 'utf8');
       const missing = names.filter((n) => !inPage(page, n));
