@@ -17,6 +17,7 @@ export * from './kernel';
 export * from './mountinfo';
 export * from './plan';
 export * from './program';
+export * from './rootfs';
 export * from './rtnl';
 export * from './signals';
 export * from './slots';

@@ -17,7 +17,12 @@ export const MS = {
   NOSUID: 2,
   NODEV: 4,
   NOEXEC: 8,
+  SYNCHRONOUS: 16,
   REMOUNT: 32,
+  MANDLOCK: 64,
+  DIRSYNC: 128,
+  NOATIME: 1024,
+  NODIRATIME: 2048,
   BIND: 4096,
   MOVE: 8192,
   REC: 16384,
@@ -25,9 +30,11 @@ export const MS = {
   PRIVATE: 1 << 18,
   SLAVE: 1 << 19,
   SHARED: 1 << 20,
+  RELATIME: 1 << 21,
+  STRICTATIME: 1 << 24,
 } as const;
 
-export const O = { RDONLY: 0, WRONLY: 1, DIRECTORY: 0o200000, PATH: 0o10000000 } as const;
+export const O = { RDONLY: 0, WRONLY: 1, RDWR: 2, DIRECTORY: 0o200000, PATH: 0o10000000 } as const;
 
 export const errno = os.constants.errno;
 
@@ -65,7 +72,7 @@ function names(table: Record<string, number>, prefix: string, value: number): st
 export const cloneNames = (flags: number) => names(CLONE, 'CLONE_', flags);
 export const mountNames = (flags: number) => names(MS, 'MS_', flags);
 export function openNames(flags: number): string {
-  return flags === 0 ? 'O_RDONLY' : names({ WRONLY: O.WRONLY, DIRECTORY: O.DIRECTORY, PATH: O.PATH }, 'O_', flags);
+  return flags === 0 ? 'O_RDONLY' : names({ WRONLY: O.WRONLY, RDWR: O.RDWR, DIRECTORY: O.DIRECTORY, PATH: O.PATH }, 'O_', flags);
 }
 
 export function errnoName(n: number): string {

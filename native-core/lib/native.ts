@@ -9,6 +9,10 @@ interface Addon {
   /** a memfd (close-on-exec) holding `data`, or -errno */
   memfd(data: Buffer): number;
   strerror(errno: number): string;
+  /** flock(fd, LOCK_EX), waiting: 0 or -errno */
+  flock(fd: number): number;
+  /** mkfifo(path, mode): 0 or -errno */
+  mkfifo(path: string, mode: number): number;
   /** the inode of the parent of the user namespace file `path`, or -errno */
   userNsParent(path: string): number;
   /** the CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE), or -errno */

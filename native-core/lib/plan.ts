@@ -5,6 +5,7 @@
 import type { CallerRecord } from './entry';
 import { cloneNames, errnoName, mountNames, openNames } from './kernel';
 import { describeRtnl, rtnlWords, type RtnlRequest } from './rtnl';
+import { capNames } from './caps';
 import { signalName } from './signals';
 import { slotName, slotNames, type SlotNames } from './slots';
 
@@ -74,14 +75,24 @@ export type Step = {
   /** exactly these capabilities, in every set (bit N = capability N) */
   | { op: 'caps'; mask: bigint; names: string }
   | { op: 'no-new-privs' }
+  /** each of the five capability sets as given (an OCI process's) */
+  | { op: 'capsets'; sets: CapSets }
+  /** setrlimit(resource): soft and hard, undefined for RLIM_INFINITY */
+  | { op: 'rlimit'; resource: number; name: string; soft?: bigint; hard?: bigint }
+  | { op: 'umask'; mode: number }
   /** paths inside a new root (its O_PATH fd in `root`), resolved as from inside it */
   | { op: 'mkdir-in'; root: number; path: string; mode: number }
   | { op: 'touch-in'; root: number; path: string }
   | { op: 'symlink-in'; root: number; target: string; path: string }
   | { op: 'mount-in'; root: number; source: string | null; path: string; fstype: string | null; flags: number; data: string | null }
   | { op: 'pivot-root'; root: number; path: string }
-  /** block until the host side writes one byte to an inherited fd or a FIFO */
-  | { op: 'wait'; fd?: number; path?: string }
+  /** an OCI masked path: a read-only empty tmpfs on a directory, /dev/null on a file; missing is fine */
+  | { op: 'mask-in'; root: number; path: string }
+  /** block until the host side writes one byte to an inherited fd, a file a
+   * step opened (the slot `opened`), or a FIFO */
+  | { op: 'wait'; fd?: number; path?: string; opened?: number; what?: string }
+  /** in the child of a detaching fork: set up, tell the parent (it exits) */
+  | { op: 'ready' }
   /** stay as PID 1: the program runs in a child; signals forwarded, all reaped */
   | { op: 'init' }
   | { op: 'run'; argv: string[] }
@@ -92,9 +103,20 @@ export type Step = {
   /** in the waiting parent of a fork: the number after `key` in `path` now;
    * if the child dies of `signal` and it has grown, say `message` */
   | { op: 'watch-counter'; path: string; key: string; signal: number; message: string }
-  /** fork; the parent runs `parent`, lets the child go on, and waits for it */
-  | { op: 'fork'; signals: 'block' | 'forward' | 'relay' | 'none'; untraced: boolean; parent: Step[] }
+  /** fork; the parent runs `parent`, lets the child go on, and waits for it;
+   * 'detach': the child goes on at once, the parent runs `parent` once the
+   * child's `ready` step says so, and exits 0 (an OCI runtime's create) */
+  | { op: 'fork'; signals: 'block' | 'forward' | 'relay' | 'none' | 'detach'; untraced: boolean; parent: Step[] }
 );
+
+/** bit N = capability N */
+export interface CapSets {
+  bounding: bigint;
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  ambient: bigint;
+}
 
 const q = (s: string | null) => (s === null ? 'NULL' : JSON.stringify(s));
 
@@ -146,12 +168,17 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'keep-permitted': return 'prctl(PR_SET_KEEPCAPS, 1)';
     case 'caps': return `capabilities: ${s.names} (bounding, permitted, effective, inheritable, ambient)`;
     case 'no-new-privs': return 'prctl(PR_SET_NO_NEW_PRIVS, 1)';
+    case 'capsets': return `capabilities: ${(['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const).map((k) => `${k} ${capNames(s.sets[k])}`).join('; ')}`;
+    case 'rlimit': return `setrlimit(${s.name}, {${s.soft ?? 'RLIM_INFINITY'}, ${s.hard ?? 'RLIM_INFINITY'}})`;
+    case 'umask': return `umask(0${s.mode.toString(8)})`;
     case 'mkdir-in': return `mkdir(${q(s.path)} in the new root, 0${s.mode.toString(8)})`;
     case 'touch-in': return `create ${q(s.path)} in the new root`;
     case 'symlink-in': return `symlink(${q(s.target)}, ${q(s.path)} in the new root)`;
     case 'mount-in': return `mount(${q(s.source)}, ${q(s.path)} in the new root, ${q(s.fstype)}, ${mountNames(s.flags)}, ${q(s.data)})`;
     case 'pivot-root': return `pivot_root(${q(s.path)}), the old root detached`;
-    case 'wait': return `wait for the host side: read(${s.path !== undefined ? q(s.path) : `fd ${s.fd}`}, 1 byte)`;
+    case 'mask-in': return `mask ${q(s.path)} in the new root (read-only empty tmpfs, or /dev/null)`;
+    case 'wait': return `wait for the host side: read(${s.path !== undefined ? q(s.path) : s.opened !== undefined ? (s.what ?? slotName(names, s.opened)) : `fd ${s.fd}`}, 1 byte)`;
+    case 'ready': return 'tell the waiting parent: set up (it writes the pid file and exits)';
     case 'init': return 'fork(): stay as init (PID 1), forward signals to the program, reap every child, exit with the program\'s status';
     case 'run': return `run ${JSON.stringify(s.argv)} and wait for it`;
     case 'exec': return `execvp(${q(s.file)}, ${JSON.stringify(s.argv)})`;
@@ -199,7 +226,11 @@ function args(s: Step, names: SlotNames): string[] {
     case 'pidfile-open': return [s.dir, s.name, String(s.slot)];
     case 'pidfile-write': return [String(s.slot), s.inode ? 'inode' : 'pid'];
     case 'tool': return [s.name, String(s.from)];
-    case 'keep-caps': case 'nondumpable': case 'keep-permitted': case 'no-new-privs': case 'init': return [];
+    case 'keep-caps': case 'nondumpable': case 'keep-permitted': case 'no-new-privs': case 'init': case 'ready': return [];
+    case 'capsets': return [s.sets.bounding, s.sets.effective, s.sets.permitted, s.sets.inheritable, s.sets.ambient].map((m) => m.toString(16));
+    case 'rlimit': return [String(s.resource), s.soft === undefined ? '-1' : String(s.soft), s.hard === undefined ? '-1' : String(s.hard)];
+    case 'umask': return [s.mode.toString(8)];
+    case 'mask-in': return [String(s.root), s.path];
     case 'setgroups': return [String(s.groups?.length ?? 0), ...(s.groups ?? []).map(String)];
     case 'write-fd': return [String(s.slot), s.data];
     case 'caps': return [s.mask.toString(16)];
@@ -208,7 +239,7 @@ function args(s: Step, names: SlotNames): string[] {
     case 'symlink-in': return [String(s.root), s.target, s.path];
     case 'mount-in': return [String(s.root), s.source ?? '', s.path, s.fstype ?? '', String(s.flags), s.data ?? ''];
     case 'pivot-root': return [String(s.root)];
-    case 'wait': return s.path !== undefined ? ['path', s.path] : ['fd', String(s.fd)];
+    case 'wait': return s.path !== undefined ? ['path', s.path] : s.opened !== undefined ? ['slot', String(s.opened)] : ['fd', String(s.fd)];
     case 'caller': return [s.record.ignored, s.record.blocked, ...s.record.nofile, ...s.record.stdio.map(String)];
     case 'environ': return [String(s.vars.length), ...s.vars];
     case 'setgid': return [String(s.gid)];
@@ -245,6 +276,12 @@ export function print(steps: Step[], indent = '', names: SlotNames = slotNames(s
     } else if (s.op === 'helper') {
       lines.push(...print(s.steps, indent + '  helper: ', names));
     } else if (s.op === 'fork') {
+      if (s.signals === 'detach') {
+        lines[lines.length - 1] += ': the parent waits until the child is ready, runs the steps marked parent, exits 0';
+        lines.push(...print(s.parent, indent + '  parent: ', names));
+        lines.push(...print(steps.slice(i + 1), indent + '  child: ', names));
+        break;
+      }
       lines.push(...print(s.parent, indent + '  parent: ', names));
       const signals = {
         block: 'SIGINT and SIGTERM blocked', forward: 'SIGINT and SIGTERM forwarded', none: 'signals left alone',

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -180,6 +181,23 @@ Napi::Value UserNsParent(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), r < 0 ? -EIO : static_cast<double>(st.st_ino));
 }
 
+// flock(fd, LOCK_EX): wait for an exclusive lock on an open file (tsoci's
+// lock against concurrent commands on one container). 0 or -errno.
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int r;
+  do r = flock(fd, LOCK_EX);
+  while (r < 0 && errno == EINTR);
+  return Napi::Number::New(info.Env(), r < 0 ? -errno : 0);
+}
+
+// mkfifo(path, mode): tsoci's exec FIFO. 0 or -errno.
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int r = mkfifo(path.c_str(), static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value()));
+  return Napi::Number::New(info.Env(), r < 0 ? -errno : 0);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("userNsParent", Napi::Function::New(env, UserNsParent));
   exports.Set("nsType", Napi::Function::New(env, NsType));
@@ -187,6 +205,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("execve", Napi::Function::New(env, Execve));
   exports.Set("memfd", Napi::Function::New(env, MemFd));
   exports.Set("strerror", Napi::Function::New(env, Strerror));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   return exports;
 }
 

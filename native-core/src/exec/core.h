@@ -44,6 +44,7 @@ struct ctx {
 		int n;
 	} undo[MAX_UNDO];
 	int n_undo;
+	int ready_fd;                   /* a detached fork's child: says "ready" here (-1: none) */
 };
 
 /* A step's arguments: w[0..n-1]. Returns 0, or -1 with errno set. */
@@ -92,12 +93,18 @@ int step_keep_permitted(struct ctx *c, char **w, int n);
 int step_caps(struct ctx *c, char **w, int n);
 int step_no_new_privs(struct ctx *c, char **w, int n);
 
+/* an OCI process's five capability sets, rlimits, umask (creds.c) */
+int step_capsets(struct ctx *c, char **w, int n);
+int step_rlimit(struct ctx *c, char **w, int n);
+int step_umask(struct ctx *c, char **w, int n);
+
 /* a new root (root.c) */
 int step_mkdir_in(struct ctx *c, char **w, int n);
 int step_touch_in(struct ctx *c, char **w, int n);
 int step_symlink_in(struct ctx *c, char **w, int n);
 int step_mount_in(struct ctx *c, char **w, int n);
 int step_pivot_root(struct ctx *c, char **w, int n);
+int step_mask_in(struct ctx *c, char **w, int n);
 
 
 int step_caller(struct ctx *c, char **w, int n);
@@ -107,6 +114,7 @@ int step_tool(struct ctx *c, char **w, int n);
 
 int step_pdeathsig(struct ctx *c, char **w, int n);
 int step_wait(struct ctx *c, char **w, int n);
+int step_ready(struct ctx *c, char **w, int n);
 int step_init(struct ctx *c, char **w, int n);
 int step_run(struct ctx *c, char **w, int n);
 int step_exec(struct ctx *c, char **w, int n);

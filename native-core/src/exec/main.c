@@ -59,6 +59,11 @@ static const struct op ops[] = {
 	{ "symlink-in", 3, 0, step_symlink_in },
 	{ "mount-in", 6, 0, step_mount_in },
 	{ "pivot-root", 1, 0, step_pivot_root },
+	{ "mask-in", 2, 0, step_mask_in },
+	{ "capsets", 5, 0, step_capsets },
+	{ "rlimit", 3, 0, step_rlimit },
+	{ "umask", 1, 0, step_umask },
+	{ "ready", 0, 0, step_ready },
 	{ "wait", 2, 0, step_wait },
 	{ "init", 0, 0, step_init },
 	{ "watch-counter", 4, 0, step_watch_counter },
@@ -294,7 +299,7 @@ int main(int argc, char **argv)
 	/* a helper that died leaves us a broken pipe: an error to report, not a death */
 	signal(SIGPIPE, SIG_IGN);
 
-	struct ctx c = { .tool = argv[0], .argc = argc, .argv = argv };
+	struct ctx c = { .tool = argv[0], .argc = argc, .argv = argv, .ready_fd = -1 };
 	for (int k = 0; k < MAX_SLOTS; k++)
 		c.slot_fd[k] = -1;
 	int n;

@@ -188,7 +188,11 @@ static void supervise(struct ctx *c, pid_t pid, int untraced)
  * "forward": it passes them on to the child; "none": it leaves them be
  * (nsenter); "relay": it passes on what a process sends it, not what the
  * terminal sent the child too (tscgexec). The child continues with the
- * rest of the plan once the parent's steps are done. */
+ * rest of the plan once the parent's steps are done.
+ * "detach" (an OCI runtime's create): the child goes on at once and the
+ * parent waits for its `ready` step; then it runs its steps (the pid file)
+ * and exits 0, leaving the child to whoever reaps orphans. A child that
+ * ends (or execs) before it is ready: its status is ours, as supervised. */
 int block_fork(struct ctx *c, char **w, int i, int end)
 {
 	const char *label = w[i + 1];
@@ -222,14 +226,19 @@ int block_fork(struct ctx *c, char **w, int i, int end)
 		sigprocmask(SIG_SETMASK, NULL, &old);
 	}
 
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	int detach = strcmp(w[i + 3], "detach") == 0;
+	int p[2], ready[2] = { -1, -1 };
+	if (pipe2(p, O_CLOEXEC) < 0 || (detach && pipe2(ready, O_CLOEXEC) < 0))
 		fail_exit(c, label, errno);
 	pid_t pid = fork();
 	if (pid < 0)
 		fail_exit(c, label, errno);
 	if (pid == 0) {
 		close(p[1]);
+		if (detach) {
+			close(ready[0]);
+			c->ready_fd = ready[1];
+		}
 		if (forwarding) {
 			sigaction(SIGINT, &old_int, NULL);
 			sigaction(SIGTERM, &old_term, NULL);
@@ -244,17 +253,47 @@ int block_fork(struct ctx *c, char **w, int i, int end)
 	close(p[0]);
 	c->child = pid;
 	g_forward_to = pid;
+	if (detach) {
+		close(ready[1]);
+		go(p[1]);
+		if (await_go(ready[0]) < 0)
+			supervise(c, pid, untraced);
+		run_steps(c, w, body, end);
+		_exit(0);
+	}
 	run_steps(c, w, body, end);
 	go(p[1]);
 	supervise(c, pid, untraced);
 }
 
-/* wait fd|path WHAT: block until the host side writes one byte; EOF, with
- * no byte, means it failed (ENODATA) */
+/* ready: tell a detaching parent that this child is set up (one byte on the
+ * pipe the fork made); EPIPE if that parent is gone */
+int step_ready(struct ctx *c, char **w, int n)
+{
+	(void)w; (void)n;
+	if (c->ready_fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	int r = go(c->ready_fd);
+	c->ready_fd = -1;
+	return r;
+}
+
+/* wait fd|slot|path WHAT: block until the host side writes one byte; EOF,
+ * with no byte, means it failed (ENODATA). "slot": a file an earlier step
+ * opened (an OCI exec FIFO, opened O_RDWR before the pivot), closed after */
 int step_wait(struct ctx *c, char **w, int n)
 {
-	(void)c; (void)n;
-	int fd = strcmp(w[0], "fd") == 0 ? inum(w[1]) : open(w[1], O_RDONLY | O_CLOEXEC);
+	(void)n;
+	int fd;
+	if (strcmp(w[0], "slot") == 0) {
+		int k = slot_index(w[1]);
+		fd = c->slot_fd[k];
+		c->slot_fd[k] = -1;
+	} else {
+		fd = strcmp(w[0], "fd") == 0 ? inum(w[1]) : open(w[1], O_RDONLY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return -1;
 	char b;

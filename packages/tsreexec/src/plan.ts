@@ -1,37 +1,16 @@
 // ReexecOptions → the system calls, in the order runc's init and bubblewrap
 // use; each group says why it stands where it does.
-import { capNames, envStep, errno, MS, O, type Step } from 'tscontainer-core';
-import type { Bind, ReexecOptions } from './cli';
+import { bindSteps, capNames, devSteps, envStep, errno, mkdirIn, mountIn as mountInRoot, MS, O, type Step } from 'tscontainer-core';
+import type { ReexecOptions } from './cli';
 
 const PARENT_PIDFD = 0;
 const ROOT = 1;
 const NETLINK = 2;
 
-const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
-const DEV_LINKS: [string, string][] = [
-  ['pts/ptmx', '/dev/ptmx'], ['/proc/self/fd', '/dev/fd'],
-  ['/proc/self/fd/0', '/dev/stdin'], ['/proc/self/fd/1', '/dev/stdout'], ['/proc/self/fd/2', '/dev/stderr'],
-];
-
-const mkdir = (path: string, mode = 0o755): Step => ({ op: 'mkdir-in', root: ROOT, path, mode, ignore: errno.EEXIST });
+// the new root's builders are the core's (rootfs.ts), shared with tsoci
+const mkdir = (path: string) => mkdirIn(ROOT, path);
 const mountIn = (source: string | null, path: string, fstype: string | null, flags: number, data: string | null = null): Step =>
-  ({ op: 'mount-in', root: ROOT, source, path, fstype, flags, data });
-
-function devSteps(): Step[] {
-  const steps: Step[] = [mkdir('/dev'), mountIn('tmpfs', '/dev', 'tmpfs', MS.NOSUID, 'mode=755,size=64k')];
-  // a user namespace may not mknod: the host's devices are bound instead
-  for (const d of DEVICES) steps.push({ op: 'touch-in', root: ROOT, path: `/dev/${d}` }, mountIn(`/dev/${d}`, `/dev/${d}`, null, MS.BIND));
-  steps.push(mkdir('/dev/pts'), mountIn('devpts', '/dev/pts', 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=620'));
-  steps.push(mkdir('/dev/shm'), mountIn('tmpfs', '/dev/shm', 'tmpfs', MS.NOSUID | MS.NODEV, 'mode=1777'));
-  for (const [target, path] of DEV_LINKS) steps.push({ op: 'symlink-in', root: ROOT, target, path });
-  return steps;
-}
-
-function bindSteps(b: Bind): Step[] {
-  const steps: Step[] = [b.dir ? mkdir(b.target) : { op: 'touch-in', root: ROOT, path: b.target }, mountIn(b.source, b.target, null, MS.BIND | MS.REC)];
-  if (b.readOnly) steps.push(mountIn(null, b.target, null, MS.REMOUNT | MS.BIND | MS.RDONLY));
-  return steps;
-}
+  mountInRoot(ROOT, source, path, fstype, flags, data);
 
 export function plan(o: ReexecOptions): Step[] {
   const steps: Step[] = [];
@@ -64,9 +43,9 @@ export function plan(o: ReexecOptions): Step[] {
     steps.push({ op: 'open', path: o.rootfs ?? '/', slot: ROOT, flags: O.PATH | O.DIRECTORY, as: 'rootfd' });
     if (o.proc) steps.push(mkdir('/proc'), mountIn('proc', '/proc', 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC));
     if (o.sys) steps.push(mkdir('/sys'), mountIn('sysfs', '/sys', 'sysfs', MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY));
-    if (o.dev) steps.push(...devSteps());
+    if (o.dev) steps.push(...devSteps(ROOT));
     // binds take their sources from the old root: before the pivot
-    for (const m of o.mounts) steps.push(...('tmpfs' in m ? [mkdir(m.tmpfs), mountIn('tmpfs', m.tmpfs, 'tmpfs', MS.NOSUID | MS.NODEV)] : bindSteps(m)));
+    for (const m of o.mounts) steps.push(...('tmpfs' in m ? [mkdir(m.tmpfs), mountIn('tmpfs', m.tmpfs, 'tmpfs', MS.NOSUID | MS.NODEV)] : bindSteps(ROOT, m)));
     if (o.rootfs) steps.push({ op: 'pivot-root', root: ROOT, path: o.rootfs });
     // last of the mounts: everything above is made inside it
     if (o.roRoot) steps.push(mountIn(null, '/', null, MS.REMOUNT | MS.BIND | MS.RDONLY));

@@ -1,0 +1,497 @@
+// tsoci: an OCI runtime with runc's command line, as podman's conmon and
+// containerd's shim call it. Global options, then a command and its own
+// options (before or after the id). Each command is a small function of its
+// options; create and run hand a plan to tscore-exec (plan.ts).
+import fs = require('fs');
+import path = require('path');
+import { spawn, spawnSync } from 'child_process';
+import {
+  addon, encode, encodeBytes, executorPath, getopt, parseSignalName, print, ToolError, UsageError,
+  type Option, type Step,
+} from 'tscontainer-core';
+import { readConfig } from './config';
+import { defaultSpec, features } from './spec';
+import { plan, pidFileName } from './plan';
+import { Dir, NOT_FOUND, ociState, ownerName, procStat, rfc3339Nano, type State } from './state';
+
+export const VERSION: string = require('../package.json').version;
+export const SPEC_VERSION = '1.2.0';
+
+const GLOBAL: Option[] = [
+  { key: 'root', long: 'root', arg: 'required' },
+  { key: 'log', long: 'log', arg: 'required' },
+  { key: 'log-format', long: 'log-format', arg: 'required' },
+  { key: 'debug', long: 'debug', arg: 'none' },
+  { key: 'systemd-cgroup', long: 'systemd-cgroup', arg: 'none' },
+  { key: 'rootless', long: 'rootless', arg: 'required' },
+  { key: 'criu', long: 'criu', arg: 'required' },
+  { key: 'version', short: 'v', long: 'version', arg: 'none' },
+  { key: 'help', short: 'h', long: 'help', arg: 'none' },
+];
+
+const CREATE: Option[] = [
+  { key: 'bundle', short: 'b', long: 'bundle', arg: 'required' },
+  { key: 'pid-file', long: 'pid-file', arg: 'required' },
+  { key: 'console-socket', long: 'console-socket', arg: 'required' },
+  { key: 'no-pivot', long: 'no-pivot', arg: 'none' },
+  { key: 'no-new-keyring', long: 'no-new-keyring', arg: 'none' },
+  { key: 'preserve-fds', long: 'preserve-fds', arg: 'required' },
+  { key: 'dry-run', long: 'dry-run', arg: 'none' },
+];
+
+const COMMANDS: Record<string, { options: Option[]; operands: string; run: (c: Command) => number | Promise<number> }> = {
+  create: { options: CREATE, operands: '<container-id>', run: create },
+  run: {
+    options: [...CREATE, { key: 'detach', short: 'd', long: 'detach', arg: 'none' }, { key: 'keep', long: 'keep', arg: 'none' },
+      { key: 'no-subreaper', long: 'no-subreaper', arg: 'none' }],
+    operands: '<container-id>', run,
+  },
+  start: { options: [], operands: '<container-id>', run: start },
+  state: { options: [], operands: '<container-id>', run: state },
+  kill: { options: [{ key: 'all', short: 'a', long: 'all', arg: 'none' }], operands: '<container-id> [<signal>]', run: kill },
+  delete: { options: [{ key: 'force', short: 'f', long: 'force', arg: 'none' }], operands: '<container-id>', run: del },
+  list: { options: [{ key: 'format', short: 'f', long: 'format', arg: 'required' }, { key: 'quiet', short: 'q', long: 'quiet', arg: 'none' }], operands: '', run: list },
+  spec: { options: [{ key: 'bundle', short: 'b', long: 'bundle', arg: 'required' }, { key: 'rootless', long: 'rootless', arg: 'none' }], operands: '', run: spec },
+  features: { options: [], operands: '', run: () => out(JSON.stringify(features(VERSION, SPEC_VERSION), null, 2) + '\n') },
+};
+
+/** every option, global and of each command (for completions and the man page) */
+export const OPTIONS: Option[] = [...GLOBAL, ...Object.values(COMMANDS).flatMap((c) => c.options)]
+  .filter((o, k, all) => all.findIndex((x) => x.key === o.key && x.long === o.long && x.short === o.short) === k);
+
+export const USAGE = `
+Usage:
+ tsoci [global options] <command> [command options] <container-id>
+
+An OCI runtime (runc's command line): config.json becomes a plan of system
+calls, run by the ts* tools' native executor; the container's init waits
+natively on an exec FIFO between create and start.
+
+Commands:
+ create <id>          set the container up; its init waits for start
+ start <id>           let the init exec the program
+ state <id>           the OCI state (JSON)
+ kill <id> [<signal>] signal the init (default SIGTERM)
+ delete <id>          remove a stopped container (a created one's init killed)
+ run <id>             create, start, wait, delete; exit with its status
+ list                 the containers
+ spec                 write a default config.json
+ features             what this runtime supports (JSON)
+
+Options:
+     --root <dir>           where state is kept (default /run/tsoci)
+     --log <file>           where errors are logged too (default: stderr only)
+     --log-format text|json the records in --log (runc's)
+     --debug                log each command
+     --systemd-cgroup       refused: tsoci manages no cgroups through systemd
+     --rootless <value>     accepted and ignored (tsoci makes no cgroups)
+     --criu <path>          refused: tsoci does not checkpoint
+ -b, --bundle <dir>         create, run, spec: the bundle (default: .)
+     --pid-file <file>      create, run: write the init's PID there
+     --console-socket <path>
+                            refused for now (no terminal yet)
+     --no-pivot             create, run: move the root and chroot, no pivot_root
+     --no-new-keyring       create, run: accepted (no keyring is made)
+     --preserve-fds <n>     create, run: only 0 for now
+     --dry-run              create, run: print the system calls, change nothing
+ -d, --detach               run: create and start, and return
+     --keep                 run: keep the state after the program ends
+     --no-subreaper         run: accepted (the executor waits for the init)
+ -a, --all                  kill: every process of the init's PID namespace
+ -f, --force                delete: kill a running container first
+ -f, --format table|json    list: the output format
+ -q, --quiet                list: the ids only
+     --rootless             spec: a config for an unprivileged user
+ -v, --version              display version
+ -h, --help                 display this help
+
+Not supported yet, refused by name: process.terminal (--console-socket),
+linux.seccomp, linux.resources and cgroupsPath, linux.devices, hooks, exec.
+`;
+
+export interface Globals {
+  root: string;
+  log?: string;
+  logFormat: 'text' | 'json';
+  debug: boolean;
+}
+
+interface Command {
+  g: Globals;
+  name: string;
+  /** the command's options by key (last wins) */
+  o: Map<string, string | true>;
+  operands: string[];
+  argv: string[];
+}
+
+let stdoutText = '';
+function out(text: string): number {
+  stdoutText += text;
+  return 0;
+}
+
+/** An error the executor has said on stderr already: logged, not said again. */
+class Said extends ToolError {}
+
+/** one record in --log, as runc writes them */
+export function logRecord(g: Globals, level: 'error' | 'debug', msg: string): void {
+  if (!g.log) return;
+  const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const line = g.logFormat === 'json' ? JSON.stringify({ level, msg, time }) : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
+  try {
+    fs.appendFileSync(g.log, line + '\n', { mode: 0o644 });
+  } catch {
+    // nowhere to log: stderr still says it
+  }
+}
+
+/** The command's options, before or after its operands (runc takes both). */
+function parseCommand(words: string[], options: Option[]): { o: Map<string, string | true>; operands: string[] } {
+  const o = new Map<string, string | true>();
+  const operands: string[] = [];
+  let rest = words;
+  while (rest.length) {
+    const parsed = getopt(rest, options);
+    for (const x of parsed.options) o.set(x.key, x.value ?? true);
+    if (!parsed.operands.length) break;
+    const dashdash = rest.length - parsed.operands.length > 0 && rest[rest.length - parsed.operands.length - 1] === '--';
+    if (dashdash) {
+      operands.push(...parsed.operands);
+      break;
+    }
+    operands.push(parsed.operands[0]);
+    rest = parsed.operands.slice(1);
+  }
+  return { o, operands };
+}
+
+export function parseGlobals(argv: string[]): { g: Globals; rest: string[]; print?: string } {
+  const { options, operands } = getopt(argv, GLOBAL);
+  const g: Globals = { root: '/run/tsoci', logFormat: 'text', debug: false };
+  for (const { key, value, as } of options) {
+    switch (key) {
+      case 'help': return { g, rest: [], print: USAGE };
+      case 'version': return { g, rest: [], print: `tsoci version ${VERSION}\nspec: ${SPEC_VERSION}\n` };
+      case 'root': g.root = path.resolve(value!); break;
+      case 'log': g.log = path.resolve(value!); break;
+      case 'log-format':
+        if (value !== 'text' && value !== 'json') throw new UsageError(`${as}: expected text or json, got '${value}'`);
+        g.logFormat = value;
+        break;
+      case 'debug': g.debug = true; break;
+      case 'systemd-cgroup': throw new ToolError('--systemd-cgroup is not supported: tsoci manages no cgroups through systemd');
+      case 'rootless': break; // runc's auto: errors on cgroups we make none of
+      case 'criu': throw new ToolError('--criu is not supported: tsoci does not checkpoint');
+    }
+  }
+  return { g, rest: operands };
+}
+
+/** The command's one container id. */
+function theId(c: Command, most = 1): string {
+  if (c.operands.length < 1 || c.operands.length > most) {
+    throw new UsageError(`"${c.name}" requires ${most === 1 ? 'exactly 1 argument' : `1 to ${most} arguments`}: ${COMMANDS[c.name].operands}`);
+  }
+  return c.operands[0];
+}
+
+/** Run a plan in tscore-exec as our child; its stdio is ours (the container's). */
+function planFd(steps: Step[]): number {
+  const NUL = Buffer.of(0);
+  const fd = addon().memfd(Buffer.concat(encode(steps).flatMap((w) => [encodeBytes(w), NUL])));
+  if (fd < 0) throw new ToolError(`cannot hand the plan to ${executorPath()}: ${addon().strerror(-fd)}`);
+  return fd;
+}
+
+function executorArgs(c: Command): [string, string[], { argv0: string; env: NodeJS.ProcessEnv }] {
+  return [executorPath(), c.argv, { argv0: 'tsoci', env: { TSCORE_PLAN: '3' } }];
+}
+
+/** The pid file a caller asked for: digits, no newline (go-runc's Atoi), replaced atomically. */
+function writePidFile(file: string, pid: number): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
+  fs.writeFileSync(tmp, String(pid));
+  fs.renameSync(tmp, abs);
+}
+
+function refuseUnsupported(c: Command): void {
+  if (c.o.has('console-socket')) throw new ToolError('--console-socket is not supported by tsoci yet (no terminal)');
+  const fds = c.o.get('preserve-fds');
+  if (fds !== undefined && fds !== '0') throw new ToolError('--preserve-fds is not supported by tsoci yet');
+}
+
+function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; steps: Step[] } | { print: string } {
+  refuseUnsupported(c);
+  const bundle = path.resolve(typeof c.o.get('bundle') === 'string' ? (c.o.get('bundle') as string) : '.');
+  const config = readConfig(bundle);
+  const d = new Dir(c.g.root, id);
+  const where = { fifo: forRun ? undefined : d.fifo, stateDir: d.dir, pidName: pidFileName, noPivot: c.o.has('no-pivot') };
+  const steps = plan(config, where);
+  if (c.o.has('dry-run')) return { print: print(steps).join('\n') + '\n' };
+  const s: State = {
+    ociVersion: config.ociVersion, id, bundle, rootfs: config.rootfs, created: rfc3339Nano(), owner: ownerName(),
+    privatePid: config.newNs.includes('pid'), annotations: config.annotations,
+  };
+  d.make();
+  try {
+    if (!forRun) {
+      const r = addon().mkfifo(d.fifo, 0o622);
+      if (r < 0) throw new ToolError(`cannot make ${d.fifo}: ${addon().strerror(-r)}`);
+    }
+    d.write(s);
+  } catch (e) {
+    d.remove();
+    throw e;
+  }
+  return { d, s, steps };
+}
+
+/** The init's PID and start time into the state, once the executor wrote it. */
+function recordInit(d: Dir, s: State): number {
+  const pid = d.initPid();
+  const st = pid === undefined ? undefined : procStat(pid);
+  if (pid === undefined || !st) throw new ToolError('the container\'s init is gone before it was started');
+  s.pid = pid;
+  s.startTime = st.startTime;
+  d.write(s);
+  return pid;
+}
+
+function create(c: Command): number {
+  const id = theId(c);
+  const p = prepare(c, id, false);
+  if ('print' in p) return out(p.print);
+  const { d, s, steps } = p;
+  try {
+    const fd = planFd(steps);
+    const [file, args, opts] = executorArgs(c);
+    const r = spawnSync(file, args.slice(1), { ...opts, stdio: ['inherit', 'inherit', 'inherit', fd] });
+    fs.closeSync(fd);
+    if (r.error) throw new ToolError(`cannot run ${file}: ${r.error.message}`);
+    if (r.status !== 0) throw new Said(`container create failed: the setup of its init failed (exit status ${r.status ?? 128 + (r.signal ? 1 : 0)})`);
+    const pid = recordInit(d, s);
+    const pidFile = c.o.get('pid-file');
+    if (typeof pidFile === 'string') writePidFile(pidFile, pid);
+    return 0;
+  } catch (e) {
+    killInit(d, s);
+    d.remove();
+    throw e;
+  }
+}
+
+/** SIGKILL the init if it lives, and wait (up to 10 s) until it is gone. */
+function killInit(d: Dir, s: State): void {
+  if (s.pid === undefined) {
+    const pid = d.initPid();
+    const st = pid === undefined ? undefined : procStat(pid);
+    if (!pid || !st) return;
+    s.pid = pid;
+    s.startTime = st.startTime;
+  }
+  if (d.status(s).status === 'stopped') return;
+  try {
+    process.kill(s.pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  const end = Date.now() + 10_000;
+  while (d.status(s).status !== 'stopped' && Date.now() < end) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+}
+
+async function run(c: Command): Promise<number> {
+  const id = theId(c);
+  if (c.o.has('detach')) {
+    // run -d: create and start, and leave it
+    const status = create(c);
+    return status || start({ ...c, name: 'start', operands: [id] });
+  }
+  const p = prepare(c, id, true);
+  if ('print' in p) return out(p.print);
+  const { d, s, steps } = p;
+  const fd = planFd(steps);
+  const [file, args, opts] = executorArgs(c);
+  const child = spawn(file, args.slice(1), { ...opts, stdio: ['inherit', 'inherit', 'inherit', fd] });
+  fs.closeSync(fd);
+  // `state` and `kill` of it from elsewhere meanwhile
+  d.unlock();
+  // the executor's parent forwards SIGINT and SIGTERM to the init; others we pass on to it
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, forward);
+  const status = await new Promise<number>((resolve) => child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (parseSignalName(sig) ?? 1) : 1))));
+  if (!c.o.has('keep')) {
+    d.lock();
+    killInit(d, s);
+    d.remove();
+  }
+  return status;
+}
+
+function start(c: Command): number {
+  const id = theId(c);
+  const d = new Dir(c.g.root, id);
+  d.lock();
+  const s = d.read();
+  const { status } = d.status(s);
+  if (status === 'running') throw new ToolError('cannot start an already running container');
+  if (status === 'stopped') throw new ToolError('cannot start a container that has stopped');
+  if (status !== 'created') throw new ToolError(`cannot start a container in state ${status}`);
+  let fd: number;
+  try {
+    // a reader waits there unless the init is gone (ENXIO)
+    fd = fs.openSync(d.fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw new ToolError('cannot start a container that has stopped');
+    throw new ToolError(`cannot open ${d.fifo}: ${(e as Error).message}`);
+  }
+  fs.writeSync(fd, '0');
+  fs.closeSync(fd);
+  fs.unlinkSync(d.fifo);
+  return 0;
+}
+
+function state(c: Command): number {
+  const d = new Dir(c.g.root, theId(c));
+  d.lock();
+  const s = d.read();
+  return out(JSON.stringify(ociState(s, d.status(s)), null, 2));
+}
+
+/** "9", "KILL", "sigkill", "SIGKILL" → 9 (runc's parseSignal) */
+function parseSignal(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : parseSignalName(text);
+  if (n === undefined || n < 1 || n > 64) throw new ToolError(`unknown signal "${text}"`);
+  return n;
+}
+
+/** Every process in the init's PID namespace (the init's view of "all"). */
+function inPidNs(pid: number): number[] {
+  const ns = fs.readlinkSync(`/proc/${pid}/ns/pid`);
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+    try {
+      return fs.readlinkSync(`/proc/${p}/ns/pid`) === ns;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function kill(c: Command): number {
+  const id = theId(c, 2);
+  const sig = parseSignal(c.operands[1] ?? 'SIGTERM');
+  const d = new Dir(c.g.root, id);
+  d.lock();
+  const s = d.read();
+  const { status, pid } = d.status(s);
+  if (status === 'stopped' || !pid) {
+    if (c.o.has('all')) return 0;
+    throw new ToolError('container not running');
+  }
+  const targets = c.o.has('all') && s.privatePid ? inPidNs(pid) : [pid];
+  for (const p of targets) {
+    try {
+      process.kill(p, sig);
+    } catch (e) {
+      if (p === pid && (e as NodeJS.ErrnoException).code !== 'ESRCH') throw new ToolError(`kill(${p}, ${sig}): ${(e as Error).message}`);
+    }
+  }
+  return 0;
+}
+
+function del(c: Command): number {
+  const id = theId(c);
+  const d = new Dir(c.g.root, id);
+  try {
+    d.lock();
+  } catch (e) {
+    if (c.o.has('force')) return 0;
+    throw e;
+  }
+  let s: State;
+  try {
+    s = d.read();
+  } catch (e) {
+    d.remove(); // a directory without a state: what a failed create left
+    if (c.o.has('force')) return 0;
+    throw e;
+  }
+  const { status } = d.status(s);
+  if (status === 'running' && !c.o.has('force')) throw new ToolError(`cannot delete container ${id} that is not stopped: running`);
+  // created: its init waits for a start that will not come
+  killInit(d, s);
+  if (d.status(s).status !== 'stopped') throw new ToolError(`container ${id}: its init (PID ${s.pid}) did not die of SIGKILL`);
+  d.remove();
+  return 0;
+}
+
+function list(c: Command): number {
+  const rows: Record<string, unknown>[] = [];
+  let ids: string[] = [];
+  try {
+    ids = fs.readdirSync(c.g.root).sort();
+  } catch {
+    // no root yet: nothing made
+  }
+  for (const id of ids) {
+    let d: Dir;
+    try {
+      d = new Dir(c.g.root, id);
+    } catch {
+      continue;
+    }
+    if (!d.exists()) continue;
+    const s = d.read();
+    const now = d.status(s);
+    rows.push({ ...ociState(s, now), owner: s.owner });
+  }
+  const format = c.o.get('format') ?? 'table';
+  if (c.o.has('quiet')) return out(rows.map((r) => `${r.id}\n`).join(''));
+  if (format === 'json') return out(rows.length ? JSON.stringify(rows) + '\n' : 'null\n');
+  if (format !== 'table') throw new UsageError(`invalid format option: ${format}`);
+  const table = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...rows.map((r) => [r.id, r.pid, r.status, r.bundle, r.created, r.owner].map(String))];
+  const widths = table[0].map((_, k) => Math.max(...table.map((row) => row[k].length)));
+  return out(table.map((row) => row.map((x, k) => (k < row.length - 1 ? x.padEnd(widths[k] + 3) : x)).join('')).join('\n') + '\n');
+}
+
+function spec(c: Command): number {
+  const dir = path.resolve(typeof c.o.get('bundle') === 'string' ? (c.o.get('bundle') as string) : '.');
+  const file = path.join(dir, 'config.json');
+  if (fs.existsSync(file)) throw new ToolError('File config.json exists. Remove it first');
+  fs.writeFileSync(file, JSON.stringify(defaultSpec(SPEC_VERSION, c.o.has('rootless')), null, '\t') + '\n');
+  return 0;
+}
+
+/** argv → the command's exit status; what it prints is in the returned text. */
+export async function main(argv: string[]): Promise<{ status: number; stdout: string; g?: Globals }> {
+  stdoutText = '';
+  let g: Globals | undefined;
+  try {
+    const parsed = parseGlobals(argv);
+    g = parsed.g;
+    if (parsed.print) return { status: 0, stdout: parsed.print };
+    const [name, ...words] = parsed.rest;
+    if (!name) throw new UsageError('no command given');
+    const command = COMMANDS[name];
+    if (!command) {
+      if (name === 'exec') throw new ToolError('exec is not supported by tsoci yet');
+      if (['pause', 'resume', 'update', 'ps', 'events', 'checkpoint', 'restore'].includes(name)) throw new ToolError(`${name} is not supported by tsoci`);
+      throw new UsageError(`unknown command '${name}'`);
+    }
+    const { o, operands } = parseCommand(words, command.options);
+    if (g.debug) logRecord(g, 'debug', `tsoci ${argv.join(' ')}`);
+    const status = await command.run({ g, name, o, operands, argv });
+    return { status, stdout: stdoutText, g };
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    if (g) logRecord(g, 'error', message);
+    if (!(e instanceof Said)) {
+      const hint = (e as UsageError).usage ? " (try 'tsoci --help')" : '';
+      process.stderr.write(encodeBytes(`tsoci: ${message}${hint}\n`));
+    }
+    return { status: e instanceof ToolError ? e.status : 1, stdout: stdoutText, g };
+  }
+}
+
+export { NOT_FOUND };

@@ -1,0 +1,165 @@
+// A Container → the system calls that make it, in runc's order: the steps
+// tsunshare takes (a helper writes the maps from the original namespaces,
+// unshare, fork) and then tsreexec's (mounts inside the new root, pivot_root,
+// credentials, capabilities), from the core's same builders; the init ends
+// waiting on the exec FIFO, and `start` lets it exec the program.
+import path = require('path');
+import {
+  bindSteps, deviceSteps, devLinkSteps, errno, mapText, mkdirIn, mountIn, nsFlag, MS, O,
+  type IdRange, type NsType, type Step,
+} from 'tscontainer-core';
+import type { Container, Mount } from './config';
+
+// descriptor slots
+const FIFO = 0;
+const PIDFILE = 1;
+const MAPPER = 2;
+const ROOT = 3;
+const NSFD = 4; // and on, one per joined namespace
+
+/** what create writes, where (the state directory's files) */
+export interface Where {
+  /** the exec FIFO: the init waits on it; undefined for `run`, which does not wait */
+  fifo?: string;
+  /** the state directory, and the name of the file the init's PID goes to */
+  stateDir: string;
+  pidName: string;
+  noPivot: boolean;
+}
+
+/** The maps, written by a helper in the original namespaces once the
+ * container's user namespace exists: as root directly, else newuidmap. */
+function mapperSteps(uidMap: IdRange[], gidMap: IdRange[], pid: string): Step[] {
+  const root = process.geteuid!() === 0;
+  const write = (kind: 'uid' | 'gid', map: IdRange[]): Step => (root
+    ? { op: 'write', path: `/proc/${pid}/${kind}_map`, data: mapText(map) }
+    : { op: 'run', argv: [`new${kind}map`, pid, ...map.flatMap((r) => [r.inner, r.outer, r.count].map(String))] });
+  return [write('uid', uidMap), write('gid', gidMap)];
+}
+
+/** Each directory above `p` inside the root, made if missing (not again
+ * where an earlier mount made or mounted it: `made`). */
+function parents(p: string, made: Set<string>): Step[] {
+  const parts = p.split('/').filter(Boolean).slice(0, -1);
+  const dirs = parts.map((_, i) => '/' + parts.slice(0, i + 1).join('/')).filter((d) => !made.has(d));
+  for (const d of dirs) made.add(d);
+  return dirs.map((d) => mkdirIn(ROOT, d));
+}
+
+function mountSteps(m: Mount, made: Set<string>): Step[] {
+  const steps: Step[] = parents(m.destination, made);
+  if (m.dir) made.add(m.destination);
+  if (m.bind) {
+    // bound first, then remounted with the flags a bind does not take at once
+    steps.push(...bindSteps(ROOT, { source: m.source!, target: m.destination, readOnly: false, dir: m.dir, recursive: (m.flags & MS.REC) !== 0 }));
+    const extra = m.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+    if (extra) steps.push(mountIn(ROOT, null, m.destination, null, MS.REMOUNT | MS.BIND | extra));
+  } else {
+    steps.push(mkdirIn(ROOT, m.destination), mountIn(ROOT, m.source ?? m.fstype, m.destination, m.fstype, m.flags, m.data));
+  }
+  if (m.propagation) steps.push(mountIn(ROOT, null, m.destination, null, m.propagation));
+  return steps;
+}
+
+/** /dev is a fresh file system (not bound from the host): the container's devices and links go in it */
+const freshDev = (c: Container) => c.mounts.some((m) => m.destination === '/dev' && !m.bind);
+
+export function plan(c: Container, w: Where): Step[] {
+  const steps: Step[] = [{ op: 'nondumpable' }];
+  const userNs = c.newNs.includes('user') || c.joinNs.some((j) => j.type === 'user');
+
+  // opened while we are the host's root, so the container's root (another
+  // uid, maybe) need not reach them: the init inherits them
+  if (w.fifo) steps.push({ op: 'open', path: w.fifo, slot: FIFO, flags: O.RDWR, as: 'the exec FIFO' });
+  steps.push({ op: 'pidfile-open', dir: w.stateDir, name: w.pidName, slot: PIDFILE, as: 'the init\'s pid file' });
+
+  // limits that need the host's privilege to raise: set here, inherited
+  for (const r of c.rlimits) steps.push({ op: 'rlimit', resource: r.resource, name: r.name, soft: r.soft, hard: r.hard });
+  if (c.oomScoreAdj !== undefined) steps.push({ op: 'write', path: '/proc/self/oom_score_adj', data: String(c.oomScoreAdj) });
+
+  // namespaces joined by path: opened first, entered before the new ones are
+  // made (the user namespace first), while we still have the host's privilege
+  const joins = [...c.joinNs].sort((a, b) => Number(b.type === 'user') - Number(a.type === 'user'));
+  for (const [k, j] of joins.entries()) steps.push({ op: 'open', path: j.path, slot: NSFD + k, flags: O.RDONLY, as: `nsfd[${j.type}]` });
+  for (const [k, j] of joins.entries()) steps.push({ op: 'setns', slot: NSFD + k, nstype: nsFlag(j.type), what: `nsfd[${j.type}]` });
+
+  const maps = c.newNs.includes('user');
+  if (maps) steps.push({ op: 'helper', slot: MAPPER, as: 'writes the maps', steps: mapperSteps(c.uidMap, c.gidMap, '{parent}') });
+  const flags = c.newNs.reduce((f, t: NsType) => f | nsFlag(t), 0);
+  if (flags) steps.push({ op: 'unshare', flags });
+  if (maps) steps.push({ op: 'release', slot: MAPPER });
+
+  // the init: PID 1 of a new PID namespace. create's process waits until it
+  // is set up, writes its PID and exits; `run` waits for it instead
+  steps.push({
+    op: 'fork', signals: w.fifo ? 'detach' : 'forward', untraced: false,
+    parent: [{ op: 'pidfile-write', slot: PIDFILE, who: 'child' }],
+  });
+  steps.push({ op: 'close', slot: PIDFILE, what: 'the pid file' });
+  // the init becomes the namespace's root, where 0 is mapped (the parent
+  // stays the host's uid, to write the pid file in the state directory)
+  if (userNs) {
+    steps.push(
+      { op: 'setgroups', ignore: errno.EPERM },
+      { op: 'setgid', gid: 0, ignore: errno.EINVAL },
+      { op: 'setuid', uid: 0, ignore: errno.EINVAL },
+    );
+  }
+
+  if (c.hostname !== undefined) steps.push({ op: 'sethostname', name: c.hostname });
+  if (c.domainname !== undefined) steps.push({ op: 'setdomainname', name: c.domainname });
+
+  // mounts: ours never reach the host (rslave by default), the rootfs bound
+  // on itself (pivot_root wants a mount point) and opened after that
+  steps.push(
+    { op: 'mount', source: null, target: '/', fstype: null, flags: c.rootPropagation, data: null },
+    { op: 'mount', source: c.rootfs, target: c.rootfs, fstype: null, flags: MS.BIND | MS.REC, data: null },
+    { op: 'open', path: c.rootfs, slot: ROOT, flags: O.PATH | O.DIRECTORY, as: 'rootfd' },
+  );
+  const made = new Set<string>();
+  for (const m of c.mounts) steps.push(...mountSteps(m, made));
+  if (freshDev(c)) steps.push(...deviceSteps(ROOT), ...devLinkSteps(ROOT, errno.EEXIST));
+
+  if (w.noPivot) {
+    // runc's --no-pivot: the root moved onto / and chrooted into
+    steps.push(
+      { op: 'fchdir', slot: ROOT, what: 'rootfd' },
+      { op: 'mount', source: '.', target: '/', fstype: null, flags: MS.MOVE, data: null },
+      { op: 'chroot', path: '.' },
+      { op: 'chdir', path: '/' },
+    );
+  } else {
+    steps.push({ op: 'pivot-root', root: ROOT, path: c.rootfs });
+  }
+
+  // inside: sysctls, then the paths made read-only or masked (runc's order)
+  for (const [key, value] of c.sysctl) steps.push({ op: 'write', path: `/proc/sys/${key.replaceAll('.', '/')}`, data: value });
+  for (const p of c.readonlyPaths) {
+    steps.push(
+      { ...mountIn(ROOT, p, p, null, MS.BIND | MS.REC), ignore: errno.ENOENT },
+      { ...mountIn(ROOT, null, p, null, MS.REMOUNT | MS.BIND | MS.RDONLY), ignore: errno.ENOENT },
+    );
+  }
+  for (const p of c.maskedPaths) steps.push({ op: 'mask-in', root: ROOT, path: p });
+  if (c.readonlyRoot) steps.push(mountIn(ROOT, null, '/', null, MS.REMOUNT | MS.BIND | MS.RDONLY));
+  steps.push({ op: 'close', slot: ROOT, what: 'rootfd' });
+
+  // credentials: groups and gid while we may, the permitted set kept across
+  // a setuid away from root for the capabilities asked, then the sets
+  steps.push({ op: 'setgroups', groups: c.additionalGids }, { op: 'setgid', gid: c.gid });
+  if (c.uid !== 0 && c.caps) steps.push({ op: 'keep-permitted' });
+  steps.push({ op: 'setuid', uid: c.uid });
+  if (c.caps) steps.push({ op: 'capsets', sets: c.caps });
+  if (c.noNewPrivileges) steps.push({ op: 'no-new-privs' });
+  steps.push({ op: 'chdir', path: c.cwd });
+  if (c.umask !== undefined) steps.push({ op: 'umask', mode: c.umask });
+
+  steps.push({ op: 'environ', vars: c.env, summary: `process.env (${c.env.length} variables), nothing inherited` });
+  if (w.fifo) steps.push({ op: 'ready' }, { op: 'wait', opened: FIFO, what: 'the exec FIFO (until tsoci start)' });
+  steps.push({ op: 'exec', file: c.file, argv: c.args });
+  return steps;
+}
+
+export const pidFileName = 'init.pid';
+export const fifoName = 'exec.fifo';
+export const stateFile = (dir: string) => path.join(dir, 'state.json');

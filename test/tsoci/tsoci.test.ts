@@ -1,0 +1,253 @@
+// tsoci: the OCI runtime's command line on bundles made from the busybox
+// rootfs, against the real kernel. Each test keeps its state (--root) and
+// its bundle in a scratch directory, and kills what it started by PID.
+import t, { type Test } from 'tap';
+import fs = require('fs');
+import path = require('path');
+import { mountPoints, ROOT, scratch, sh, tool, until } from '../lib/run';
+
+type Json = Record<string, any>;
+
+interface Bundle {
+  dir: string;
+  bundle: string;
+  rootfs: string;
+  state: string;
+  /** tsoci --root <state> ... */
+  oci: (args: string[]) => ReturnType<typeof tool>;
+  /** a command of tsoci whose container keeps its stdio: output to files, read back */
+  detached: (args: string) => { status: number | null; stdout: string; stderr: string };
+}
+
+/** A bundle from `tsoci spec`, changed by `edit`, in a scratch directory. */
+function bundle(t: Test, edit: (c: Json) => void = () => {}): Bundle {
+  const dir = scratch(t);
+  fs.chmodSync(dir, 0o755); // a container root mapped to another uid reaches its rootfs
+  const b = path.join(dir, 'bundle');
+  const rootfs = path.join(b, 'rootfs');
+  fs.mkdirSync(b);
+  const made = sh(`sh ${ROOT}/test/fixtures/make-rootfs.sh ${rootfs}`);
+  if (made.status !== 0) throw new Error(made.stderr);
+  const spec = tool('tsoci', ['spec', '--bundle', b]);
+  if (spec.status !== 0) throw new Error(spec.stderr);
+  const config = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
+  config.root.readonly = false;
+  edit(config);
+  fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config));
+  const state = path.join(dir, 'state');
+  const oci = (args: string[]) => tool('tsoci', ['--root', state, ...args]);
+  const detached = (args: string) => {
+    const r = sh(`tsoci --root ${state} ${args} </dev/null >${dir}/out 2>${dir}/err`);
+    return { status: r.status, stdout: fs.readFileSync(`${dir}/out`, 'utf8'), stderr: fs.readFileSync(`${dir}/err`, 'utf8') };
+  };
+  // whatever is left of a container: its init killed by PID
+  t.teardown(() => {
+    for (const id of fs.existsSync(state) ? fs.readdirSync(state) : []) {
+      try {
+        const pid = Number(fs.readFileSync(path.join(state, id, 'init.pid'), 'utf8'));
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+  return { dir, bundle: b, rootfs, state, oci, detached };
+}
+
+const args = (script: string) => (c: Json) => {
+  c.process.args = ['sh', '-c', script];
+};
+
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\S+ \(.*\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+t.test('lifecycle: create → created → start → running → kill → stopped → delete', async (t) => {
+  const b = bundle(t, args('echo started > /tmp/started; exec sleep 600'));
+  const pidFile = path.join(b.dir, 'pid');
+  const created = b.detached(`create --bundle ${b.bundle} --pid-file ${pidFile} c1`);
+  t.equal(created.status, 0, created.stderr);
+  t.equal(created.stderr, '', 'create is silent');
+  const pidText = fs.readFileSync(pidFile, 'utf8');
+  t.match(pidText, /^\d+$/, 'the pid file: digits, no newline');
+  const pid = Number(pidText);
+  const state = JSON.parse(b.oci(['state', 'c1']).stdout);
+  t.match(state, { ociVersion: '1.2.0', id: 'c1', pid, status: 'created', bundle: b.bundle, rootfs: b.rootfs });
+  t.match(state.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/, 'created: RFC 3339 with nanoseconds');
+  t.ok(alive(pid), 'the init waits');
+  t.match(fs.readFileSync(`/proc/${pid}/wchan`, 'utf8'), /pipe|fifo/, 'in a read of the exec FIFO');
+  t.not(fs.readlinkSync(`/proc/${pid}/ns/pid`), fs.readlinkSync('/proc/self/ns/pid'), 'in its own PID namespace');
+  t.equal(fs.readlinkSync(`/proc/${pid}/exe`).includes('tscore-exec'), true, 'a native process, not Node');
+  t.notOk(fs.existsSync(path.join(b.rootfs, 'tmp', 'started')), 'the program has not run');
+  t.match(b.oci(['list']).stdout, /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER\nc1\s+\d+\s+created\s/);
+
+  const start = b.oci(['start', 'c1']);
+  t.equal(start.status, 0, start.stderr);
+  await until(() => fs.existsSync(path.join(b.rootfs, 'tmp', 'started')));
+  t.match(JSON.parse(b.oci(['state', 'c1']).stdout), { status: 'running', pid });
+  t.match(b.oci(['start', 'c1']), { status: 1, stderr: 'tsoci: cannot start an already running container\n' });
+  t.match(b.oci(['delete', 'c1']), { status: 1, stderr: 'tsoci: cannot delete container c1 that is not stopped: running\n' });
+
+  t.equal(b.oci(['kill', 'c1', 'KILL']).status, 0);
+  await until(() => !alive(pid));
+  t.match(JSON.parse(b.oci(['state', 'c1']).stdout), { status: 'stopped', pid: 0 });
+  t.match(b.oci(['kill', 'c1', '9']), { status: 1, stderr: 'tsoci: container not running\n' });
+  t.equal(b.oci(['kill', '--all', 'c1', '9']).status, 0, 'kill --all of a stopped container: 0');
+  t.equal(b.oci(['delete', 'c1']).status, 0);
+  t.notOk(fs.existsSync(path.join(b.state, 'c1')), 'its state is gone');
+  t.match(b.oci(['state', 'c1']), { status: 1, stderr: 'tsoci: container does not exist\n' });
+  t.equal(b.oci(['delete', '--force', 'c1']).status, 0, 'delete --force of an unknown id: 0');
+});
+
+t.test('run: the exit status is the program\'s; the state goes after it', async (t) => {
+  const b = bundle(t, args('echo out; echo err >&2; exit 7'));
+  const r = b.oci(['run', '--bundle', b.bundle, 'r1']);
+  t.equal(r.status, 7, r.stderr);
+  t.equal(r.stdout, 'out\n');
+  t.equal(r.stderr, 'err\n');
+  t.notOk(fs.existsSync(path.join(b.state, 'r1')));
+  // not PID 1 (which SIGKILL from inside does not end): no PID namespace
+  const killed = bundle(t, (c) => {
+    c.process.args = ['sh', '-c', 'kill -9 $$'];
+    c.linux.namespaces = c.linux.namespaces.filter((n: Json) => n.type !== 'pid');
+  });
+  t.equal(killed.oci(['run', '-b', killed.bundle, 'r2']).status, 137, '128+N');
+});
+
+t.test('the config, observed from inside', async (t) => {
+  const host = scratch(t);
+  fs.chmodSync(host, 0o755);
+  fs.writeFileSync(path.join(host, 'marker'), 'from the host\n');
+  const script = [
+    'echo host=$(hostname) dom=$(cat /proc/sys/kernel/domainname)', 'echo uid=$(id -u) gid=$(id -g) groups=$(id -G)',
+    'echo cwd=$(pwd) foo=$FOO env=$(env | grep -v -E "^(PWD|SHLVL)=" | sort | tr "\\n" " ")', 'grep -E "^(CapBnd|CapEff|CapPrm|CapInh|CapAmb|NoNewPrivs)" /proc/self/status',
+    'echo nofile=$(ulimit -n) umask=$(umask)', 'cat /data/marker', 'echo x > /data/marker 2>/dev/null || echo bind-is-ro',
+    'echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null || echo proc-sys-is-ro', 'echo fwd=$(cat /proc/sys/net/ipv4/ip_forward)',
+    'ls /proc/acpi | wc -l', 'echo oom=$(cat /proc/self/oom_score_adj)', 'echo pid=$$', 'cat /proc/self/uid_map /proc/self/gid_map',
+  ].join('; ');
+  const b = bundle(t, (c) => {
+    c.hostname = 'box';
+    c.domainname = 'example';
+    c.process.args = ['sh', '-c', script];
+    c.process.env = ['PATH=/bin', 'FOO=bar'];
+    c.process.cwd = '/tmp';
+    c.process.user = { uid: 1000, gid: 1000, additionalGids: [10, 20], umask: 0o27 };
+    c.process.capabilities = { bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: ['CAP_KILL'], permitted: ['CAP_KILL', 'CAP_CHOWN'], ambient: ['CAP_KILL'], inheritable: ['CAP_KILL'] };
+    c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 123, hard: 456 }];
+    c.process.oomScoreAdj = 500;
+    c.process.noNewPrivileges = true;
+    c.mounts.push({ destination: '/data', type: 'bind', source: host, options: ['rbind', 'ro'] });
+    c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+    c.linux.maskedPaths = ['/proc/acpi', '/proc/kcore'];
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  });
+  fs.mkdirSync(path.join(b.rootfs, 'data')); // the container's root (uid 100000) may not make it in a root-owned rootfs
+  const r = b.oci(['run', '--bundle', b.bundle, 'f1']);
+  t.equal(r.status, 0, r.stderr);
+  const out = r.stdout;
+  t.match(out, /^host=box dom=example\n/);
+  t.match(out, /\nuid=1000 gid=1000 groups=1000 10 20\n/);
+  t.match(out, /\ncwd=\/tmp foo=bar env=FOO=bar PATH=\/bin\n/, 'process.env is the whole environment (and the shell\'s own)');
+  // CAP_KILL is 5, CAP_CHOWN 0
+  t.match(out, /CapInh:\s+0000000000000020\nCapPrm:\s+0000000000000020\nCapEff:\s+0000000000000020\nCapBnd:\s+0000000000000021\nCapAmb:\s+0000000000000020\nNoNewPrivs:\s+1\n/);
+  t.match(out, /\nnofile=123 umask=0027\n/);
+  t.match(out, /\nfrom the host\nbind-is-ro\nproc-sys-is-ro\nfwd=1\n0\noom=500\npid=1\n/);
+  t.match(out, /\s+0\s+100000\s+65536\n\s+0\s+100000\s+65536\n$/, 'the maps');
+  t.equal(fs.readFileSync(path.join(host, 'marker'), 'utf8'), 'from the host\n');
+});
+
+t.test('--no-pivot: the root is moved and chrooted into', async (t) => {
+  const b = bundle(t, args('ls / | tr "\\n" " "; echo; pwd'));
+  const r = b.oci(['run', '--no-pivot', '--bundle', b.bundle, 'n1']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'bin dev etc proc root sys tmp \n/\n');
+});
+
+t.test('refusals: one line naming the field, nothing made', async (t) => {
+  const cases: [string, (c: Json) => void, RegExp][] = [
+    ['seccomp', (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; }, /^tsoci: linux\.seccomp is not supported by tsoci yet\n$/],
+    ['terminal', (c) => { c.process.terminal = true; }, /^tsoci: process\.terminal is not supported by tsoci yet/],
+    ['resources', (c) => { c.linux.resources = { pids: { limit: 10 } }; }, /^tsoci: linux\.resources is not supported by tsoci yet\n$/],
+    ['hooks', (c) => { c.hooks = { prestart: [{ path: '/bin/true' }] }; }, /^tsoci: hooks is not supported by tsoci\n$/],
+    ['apparmor', (c) => { c.process.apparmorProfile = 'x'; }, /^tsoci: process\.apparmorProfile is not supported by tsoci\n$/],
+    ['cgroup mount', (c) => { c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup' }); }, /^tsoci: mounts\[\d+\]\.type 'cgroup' is not supported/],
+    ['program', (c) => { c.process.args = ['nonexist']; }, /^tsoci: exec: "nonexist": executable file not found in \$PATH\n$/],
+    ['no mount ns', (c) => { c.linux.namespaces = [{ type: 'pid' }]; }, /needs a new mount namespace/],
+    ['host sysctl', (c) => { c.linux.sysctl = { 'vm.swappiness': '1' }; }, /'vm\.swappiness' is not namespaced/],
+  ];
+  for (const [name, edit, message] of cases) {
+    const b = bundle(t, edit);
+    const r = b.detached(`--log ${b.dir}/log.json --log-format json create --bundle ${b.bundle} x`);
+    t.equal(r.status, 1, name);
+    t.match(r.stderr, message, name);
+    t.same(fs.existsSync(b.state) ? fs.readdirSync(b.state) : [], [], `${name}: no state left`);
+    const log = fs.readFileSync(`${b.dir}/log.json`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    t.match(log, [{ level: 'error', msg: r.stderr.slice('tsoci: '.length).trim() }], `${name}: one JSON record in --log`);
+    t.match(log[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  }
+  const b = bundle(t);
+  t.match(b.oci(['--systemd-cgroup', 'create', '-b', b.bundle, 'x']), { status: 1, stderr: /--systemd-cgroup is not supported/ });
+  t.match(b.oci(['create', '--console-socket', '/tmp/s', '-b', b.bundle, 'x']), { status: 1, stderr: /--console-socket is not supported/ });
+  t.match(b.oci(['create', '-b', b.bundle, '../x']), { status: 1, stderr: 'tsoci: invalid id format: ../x\n' });
+  t.match(b.oci(['exec', 'x', 'true']), { status: 1, stderr: /exec is not supported by tsoci yet/ });
+  const twice = b.detached(`create -b ${b.bundle} same`);
+  t.equal(twice.status, 0, twice.stderr);
+  t.match(b.detached(`create -b ${b.bundle} same`), { status: 1, stderr: 'tsoci: container with id exists: same\n' });
+  t.equal(b.oci(['delete', '--force', 'same']).status, 0);
+});
+
+t.test('a failed setup: create fails, and leaves no state, mount or process', async (t) => {
+  const b = bundle(t, (c) => {
+    c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['size=nonsense'] });
+  });
+  const r = b.detached(`create -b ${b.bundle} bad`);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^tsoci: mount\("tmpfs", "\/data" in the new root, "tmpfs", 0, "size=nonsense"\) failed: Invalid argument\n$/);
+  t.notOk(fs.existsSync(path.join(b.state, 'bad')));
+});
+
+t.test('delete of a created container kills its init; no mount or process is left', async (t) => {
+  const b = bundle(t, (c) => {
+    c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs' });
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  });
+  fs.mkdirSync(path.join(b.rootfs, 'data'));
+  const before = mountPoints();
+  t.equal(b.detached(`create -b ${b.bundle} d1`).status, 0);
+  const pid = JSON.parse(b.oci(['state', 'd1']).stdout).pid;
+  t.ok(alive(pid));
+  t.match(fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8'), /^\s+0\s+100000\s+65536\n$/, 'mapped by the helper before the init went on');
+  t.same(mountPoints(), before, 'the container\'s mounts are not the host\'s');
+  const r = b.oci(['delete', 'd1']);
+  t.equal(r.status, 0, r.stderr);
+  t.notOk(alive(pid), 'the init is gone');
+  t.notOk(fs.existsSync(path.join(b.state, 'd1')));
+  t.same(mountPoints(), before, 'no mount left');
+});
+
+t.test('state and kill wait for a command that holds the container', async (t) => {
+  const b = bundle(t, args('exec sleep 600'));
+  t.equal(b.detached(`create -b ${b.bundle} l1`).status, 0);
+  // hold the lock as a running tsoci would, from a shell: flock(1) on the directory
+  const held = sh(`flock ${b.state}/l1 sh -c 'timeout 1 tsoci --root ${b.state} state l1 >/dev/null; echo $?'`);
+  t.equal(held.stdout.trim(), '124', 'state waited for the lock');
+  t.equal(b.oci(['delete', '--force', 'l1']).status, 0);
+});
+
+t.test('spec, features, --version', async (t) => {
+  const b = bundle(t);
+  t.match(b.oci(['spec', '-b', b.bundle]), { status: 1, stderr: /config\.json exists/ });
+  const f = JSON.parse(b.oci(['features']).stdout);
+  t.match(f, { ociVersionMin: '1.0.0', linux: { seccomp: { enabled: false }, cgroup: { v1: false, v2: false } } });
+  t.ok(f['org.tscontainer.tsoci.unsupported'].includes('linux.seccomp'));
+  t.match(b.oci(['--version']).stdout, /^tsoci version \d+\.\d+\.\d+\nspec: 1\.2\.0\n$/);
+});
