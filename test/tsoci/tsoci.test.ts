@@ -251,3 +251,37 @@ t.test('spec, features, --version', async (t) => {
   t.ok(f['org.tscontainer.tsoci.unsupported'].includes('linux.seccomp'));
   t.match(b.oci(['--version']).stdout, /^tsoci version \d+\.\d+\.\d+\nspec: 1\.2\.0\n$/);
 });
+
+t.test('a namespace joined by path; run -d; kill by name; --log text', async (t) => {
+  const b = bundle(t, args('trap "echo got-term > /tmp/term; exit 0" TERM; readlink /proc/self/ns/net > /tmp/net; while :; do sleep 0.05; done'));
+  // a network namespace kept on a file (a bind mount in the scratch directory, undone by its teardown)
+  const netns = path.join(b.dir, 'netns');
+  fs.writeFileSync(netns, '');
+  t.equal(sh(`tsunshare --net=${netns} true`).status, 0);
+  const config = JSON.parse(fs.readFileSync(path.join(b.bundle, 'config.json'), 'utf8'));
+  config.linux.namespaces = config.linux.namespaces.map((n: Json) => (n.type === 'network' ? { type: 'network', path: netns } : n));
+  fs.writeFileSync(path.join(b.bundle, 'config.json'), JSON.stringify(config));
+  const r = b.detached(`run -d -b ${b.bundle} j1`);
+  t.equal(r.status, 0, r.stderr);
+  await until(() => fs.existsSync(path.join(b.rootfs, 'tmp', 'net')));
+  t.equal(fs.readFileSync(path.join(b.rootfs, 'tmp', 'net'), 'utf8').trim(), `net:[${fs.statSync(netns).ino}]`, 'the kept namespace');
+  t.match(JSON.parse(b.oci(['state', 'j1']).stdout), { status: 'running' });
+  t.equal(b.oci(['kill', 'j1', 'sigterm']).status, 0, 'a name, any case, with SIG');
+  await until(() => fs.existsSync(path.join(b.rootfs, 'tmp', 'term')));
+  await until(() => JSON.parse(b.oci(['state', 'j1']).stdout).status === 'stopped');
+  t.equal(b.oci(['delete', 'j1']).status, 0);
+  const log = path.join(b.dir, 'log');
+  t.match(b.oci(['--log', log, 'kill', 'j1', 'nosuchsignal']), { status: 1, stderr: 'tsoci: unknown signal "nosuchsignal"\n' });
+  t.match(fs.readFileSync(log, 'utf8'), /^time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" level=error msg="unknown signal \\"nosuchsignal\\""\n$/);
+});
+
+t.test('create --dry-run prints the plan and makes nothing', async (t) => {
+  const b = bundle(t);
+  const r = b.oci(['create', '--dry-run', '-b', b.bundle, 'p1']);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^prctl\(PR_SET_DUMPABLE, 0\)\nopen\(".*\/p1\/exec\.fifo", O_RDWR\|O_CLOEXEC\) as the exec FIFO\n/);
+  t.match(r.stdout, /\nfork\(\): the parent waits until the child is ready, runs the steps marked parent, exits 0\n  parent: write the pid of the child/);
+  t.match(r.stdout, /\n  child: pivot_root\(/);
+  t.match(r.stdout, /\n  child: wait for the host side: read\(the exec FIFO \(until tsoci start\), 1 byte\)\n  child: execvp\("\/bin\/sh", \["sh"\]\)\n$/);
+  t.notOk(fs.existsSync(b.state));
+});

@@ -274,6 +274,7 @@ function create(c: Command): number {
     const pid = recordInit(d, s);
     const pidFile = c.o.get('pid-file');
     if (typeof pidFile === 'string') writePidFile(pidFile, pid);
+    d.unlock();
     return 0;
   } catch (e) {
     killInit(d, s);
