@@ -80,6 +80,12 @@ export type Step = {
   /** setrlimit(resource): soft and hard, undefined for RLIM_INFINITY */
   | { op: 'rlimit'; resource: number; name: string; soft?: bigint; hard?: bigint }
   | { op: 'umask'; mode: number }
+  /** a connected AF_UNIX socket to a caller's console socket */
+  | { op: 'console-connect'; path: string; slot: number }
+  /** a pty of /dev/ptmx: its master sent on the socket in `slot`, its slave our stdio and controlling tty */
+  | { op: 'console'; slot: number; rows: number; cols: number }
+  /** the caller's stderr, kept on `fd` while fd 2 went to the tool, put back on 2 (or only closed) */
+  | { op: 'stderr'; fd: number; restore: boolean }
   /** paths inside a new root (its O_PATH fd in `root`), resolved as from inside it */
   | { op: 'mkdir-in'; root: number; path: string; mode: number }
   | { op: 'touch-in'; root: number; path: string }
@@ -171,6 +177,9 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'capsets': return `capabilities: ${(['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const).map((k) => `${k} ${capNames(s.sets[k])}`).join('; ')}`;
     case 'rlimit': return `setrlimit(${s.name}, {${s.soft ?? 'RLIM_INFINITY'}, ${s.hard ?? 'RLIM_INFINITY'}})`;
     case 'umask': return `umask(0${s.mode.toString(8)})`;
+    case 'stderr': return s.restore ? `dup2(fd ${s.fd}, 2), close(fd ${s.fd}): the caller's stderr is the program's again` : `close(fd ${s.fd}), the caller's stderr (the terminal is the program's)`;
+    case 'console-connect': return `connect(socket(AF_UNIX, SOCK_STREAM), ${q(s.path)}) as ${fills(s.slot)}`;
+    case 'console': return `open("/dev/ptmx"), its master sent to ${slotName(names, s.slot)} (SCM_RIGHTS); setsid(); the slave as stdio and controlling terminal${s.rows && s.cols ? ` (${s.cols}x${s.rows})` : ''}`;
     case 'mkdir-in': return `mkdir(${q(s.path)} in the new root, 0${s.mode.toString(8)})`;
     case 'touch-in': return `create ${q(s.path)} in the new root`;
     case 'symlink-in': return `symlink(${q(s.target)}, ${q(s.path)} in the new root)`;
@@ -230,6 +239,9 @@ function args(s: Step, names: SlotNames): string[] {
     case 'capsets': return [s.sets.bounding, s.sets.effective, s.sets.permitted, s.sets.inheritable, s.sets.ambient].map((m) => m.toString(16));
     case 'rlimit': return [String(s.resource), s.soft === undefined ? '-1' : String(s.soft), s.hard === undefined ? '-1' : String(s.hard)];
     case 'umask': return [s.mode.toString(8)];
+    case 'console-connect': return [s.path, String(s.slot)];
+    case 'stderr': return [String(s.fd), s.restore ? '1' : '0'];
+    case 'console': return [String(s.slot), String(s.rows), String(s.cols)];
     case 'mask-in': return [String(s.root), s.path];
     case 'setgroups': return [String(s.groups?.length ?? 0), ...(s.groups ?? []).map(String)];
     case 'write-fd': return [String(s.slot), s.data];

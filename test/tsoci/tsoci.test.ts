@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap';
 import fs = require('fs');
 import path = require('path');
-import { mountPoints, ROOT, scratch, sh, tool, until } from '../lib/run';
+import { background, firstLine, mountPoints, ROOT, scratch, sh, tool, until } from '../lib/run';
 
 type Json = Record<string, any>;
 
@@ -68,7 +68,7 @@ function alive(pid: number): boolean {
 }
 
 t.test('lifecycle: create → created → start → running → kill → stopped → delete', async (t) => {
-  const b = bundle(t, args('echo started > /tmp/started; exec sleep 600'));
+  const b = bundle(t, args('echo on-stderr >&2; echo started > /tmp/started; exec sleep 600'));
   const pidFile = path.join(b.dir, 'pid');
   const created = b.detached(`create --bundle ${b.bundle} --pid-file ${pidFile} c1`);
   t.equal(created.status, 0, created.stderr);
@@ -89,6 +89,7 @@ t.test('lifecycle: create → created → start → running → kill → stopped
   const start = b.oci(['start', 'c1']);
   t.equal(start.status, 0, start.stderr);
   await until(() => fs.existsSync(path.join(b.rootfs, 'tmp', 'started')));
+  t.equal(fs.readFileSync(path.join(b.dir, 'err'), 'utf8'), 'on-stderr\n', 'the program\'s stderr is create\'s caller\'s');
   t.match(JSON.parse(b.oci(['state', 'c1']).stdout), { status: 'running', pid });
   t.match(b.oci(['start', 'c1']), { status: 1, stderr: 'tsoci: cannot start an already running container\n' });
   t.match(b.oci(['delete', 'c1']), { status: 1, stderr: 'tsoci: cannot delete container c1 that is not stopped: running\n' });
@@ -154,7 +155,7 @@ t.test('the config, observed from inside', async (t) => {
   const out = r.stdout;
   t.match(out, /^host=box dom=example\n/);
   t.match(out, /\nuid=1000 gid=1000 groups=1000 10 20\n/);
-  t.match(out, /\ncwd=\/tmp foo=bar env=FOO=bar PATH=\/bin\n/, 'process.env is the whole environment (and the shell\'s own)');
+  t.match(out, /\ncwd=\/tmp foo=bar env=FOO=bar HOME=\/ PATH=\/bin\n/, 'process.env is the whole environment (HOME added as runc does; the shell\'s own left out)');
   // CAP_KILL is 5, CAP_CHOWN 0
   t.match(out, /CapInh:\s+0000000000000020\nCapPrm:\s+0000000000000020\nCapEff:\s+0000000000000020\nCapBnd:\s+0000000000000021\nCapAmb:\s+0000000000000020\nNoNewPrivs:\s+1\n/);
   t.match(out, /\nnofile=123 umask=0027\n/);
@@ -173,7 +174,7 @@ t.test('--no-pivot: the root is moved and chrooted into', async (t) => {
 t.test('refusals: one line naming the field, nothing made', async (t) => {
   const cases: [string, (c: Json) => void, RegExp][] = [
     ['seccomp', (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; }, /^tsoci: linux\.seccomp is not supported by tsoci yet\n$/],
-    ['terminal', (c) => { c.process.terminal = true; }, /^tsoci: process\.terminal is not supported by tsoci yet/],
+    ['terminal', (c) => { c.process.terminal = true; }, /^tsoci: cannot allocate tty if tsoci will detach without setting console socket\n$/],
     ['resources', (c) => { c.linux.resources = { pids: { limit: 10 } }; }, /^tsoci: linux\.resources is not supported by tsoci yet\n$/],
     ['hooks', (c) => { c.hooks = { prestart: [{ path: '/bin/true' }] }; }, /^tsoci: hooks is not supported by tsoci\n$/],
     ['apparmor', (c) => { c.process.apparmorProfile = 'x'; }, /^tsoci: process\.apparmorProfile is not supported by tsoci\n$/],
@@ -194,7 +195,7 @@ t.test('refusals: one line naming the field, nothing made', async (t) => {
   }
   const b = bundle(t);
   t.match(b.oci(['--systemd-cgroup', 'create', '-b', b.bundle, 'x']), { status: 1, stderr: /--systemd-cgroup is not supported/ });
-  t.match(b.oci(['create', '--console-socket', '/tmp/s', '-b', b.bundle, 'x']), { status: 1, stderr: /--console-socket is not supported/ });
+  t.match(b.oci(['create', '--console-socket', '/tmp/s', '-b', b.bundle, 'x']), { status: 1, stderr: 'tsoci: cannot use console socket if tsoci will not detach or allocate tty\n' });
   t.match(b.oci(['create', '-b', b.bundle, '../x']), { status: 1, stderr: 'tsoci: invalid id format: ../x\n' });
   t.match(b.oci(['exec', 'x', 'true']), { status: 1, stderr: /exec is not supported by tsoci yet/ });
   const twice = b.detached(`create -b ${b.bundle} same`);
@@ -207,9 +208,11 @@ t.test('a failed setup: create fails, and leaves no state, mount or process', as
   const b = bundle(t, (c) => {
     c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['size=nonsense'] });
   });
-  const r = b.detached(`create -b ${b.bundle} bad`);
+  const r = b.detached(`--log ${b.dir}/log.json --log-format=json create -b ${b.bundle} bad`);
   t.equal(r.status, 1);
-  t.match(r.stderr, /^tsoci: mount\("tmpfs", "\/data" in the new root, "tmpfs", 0, "size=nonsense"\) failed: Invalid argument\n$/);
+  const said = 'mount("tmpfs", "/data" in the new root, "tmpfs", 0, "size=nonsense") failed: Invalid argument';
+  t.equal(r.stderr, `tsoci: ${said}\n`, 'the failed step, once');
+  t.match(JSON.parse(fs.readFileSync(`${b.dir}/log.json`, 'utf8')), { level: 'error', msg: said }, 'and in --log: the one record podman and containerd read');
   t.notOk(fs.existsSync(path.join(b.state, 'bad')));
 });
 
@@ -263,7 +266,8 @@ t.test('a namespace joined by path; run -d; kill by name; --log text', async (t)
   fs.writeFileSync(path.join(b.bundle, 'config.json'), JSON.stringify(config));
   const r = b.detached(`run -d -b ${b.bundle} j1`);
   t.equal(r.status, 0, r.stderr);
-  await until(() => fs.existsSync(path.join(b.rootfs, 'tmp', 'net')));
+  const net = path.join(b.rootfs, 'tmp', 'net');
+  await until(() => fs.existsSync(net) && fs.readFileSync(net, 'utf8').endsWith('\n'));
   t.equal(fs.readFileSync(path.join(b.rootfs, 'tmp', 'net'), 'utf8').trim(), `net:[${fs.statSync(netns).ino}]`, 'the kept namespace');
   t.match(JSON.parse(b.oci(['state', 'j1']).stdout), { status: 'running' });
   t.equal(b.oci(['kill', 'j1', 'sigterm']).status, 0, 'a name, any case, with SIG');
@@ -284,4 +288,51 @@ t.test('create --dry-run prints the plan and makes nothing', async (t) => {
   t.match(r.stdout, /\n  child: pivot_root\(/);
   t.match(r.stdout, /\n  child: wait for the host side: read\(the exec FIFO \(until tsoci start\), 1 byte\)\n  child: execvp\("\/bin\/sh", \["sh"\]\)\n$/);
   t.notOk(fs.existsSync(b.state));
+});
+
+/** A console socket's listener (python3: Node cannot receive an fd): it
+ * prints "ready", takes one message with one fd, then what the pty's master
+ * reads until the slave side is closed */
+const RECEIVER = `
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+msg, anc, _, _ = c.recvmsg(4096, socket.CMSG_SPACE(4))
+fds = array.array("i", anc[0][2][:4])
+print("payload", msg.decode(), "fds", len(anc), flush=True)
+os.write(fds[0], b"typed\\n")
+data = b""
+while True:
+    try:
+        d = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    data += d
+sys.stdout.write(data.decode().replace("\\r", ""))
+`;
+
+t.test('process.terminal: the master of a pty goes to --console-socket; the slave is the stdio and the controlling tty', async (t) => {
+  const b = bundle(t, (c) => {
+    c.process.terminal = true;
+    c.process.consoleSize = { height: 30, width: 100 };
+    c.process.args = ['sh', '-c', 'read line; echo "got $line"; tty; stty size; ps -o pid,stat,tty | grep "^ *1 "'];
+  });
+  const sock = path.join(b.dir, 'console.sock');
+  fs.writeFileSync(path.join(b.dir, 'receiver.py'), RECEIVER);
+  const receiver = background(t, `/usr/bin/python3 ${b.dir}/receiver.py ${sock}`);
+  t.equal(await firstLine(receiver), 'ready');
+  let output = '';
+  receiver.stdout!.on('data', (d) => { output += d; });
+  const done = new Promise((resolve) => receiver.on('exit', resolve));
+  const r = b.detached(`create -b ${b.bundle} --console-socket ${sock} tty1`);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(b.oci(['start', 'tty1']).status, 0);
+  await done;
+  t.match(output, /^payload \/dev\/ptmx fds 1\n/, 'one fd, runc\'s payload');
+  t.match(output, /\ngot typed\n\/dev\/pts\/0\n30 100\n\s+1 S\S*\s+(pts\/0|136,0)\n/, 'stdin, stdout from the pty; its size; the controlling tty of a session');
+  t.equal(b.oci(['delete', '--force', 'tty1']).status, 0);
 });

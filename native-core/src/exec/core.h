@@ -97,6 +97,10 @@ int step_no_new_privs(struct ctx *c, char **w, int n);
 int step_capsets(struct ctx *c, char **w, int n);
 int step_rlimit(struct ctx *c, char **w, int n);
 int step_umask(struct ctx *c, char **w, int n);
+/* a container's terminal, its master sent to a console socket (console.c) */
+int step_console_connect(struct ctx *c, char **w, int n);
+int step_console(struct ctx *c, char **w, int n);
+int step_stderr(struct ctx *c, char **w, int n);
 
 /* a new root (root.c) */
 int step_mkdir_in(struct ctx *c, char **w, int n);

@@ -89,7 +89,8 @@ Options:
  -b, --bundle <dir>         create, run, spec: the bundle (default: .)
      --pid-file <file>      create, run: write the init's PID there
      --console-socket <path>
-                            refused for now (no terminal yet)
+                            create, run -d: send the terminal's master there
+                              (process.terminal)
      --no-pivot             create, run: move the root and chroot, no pivot_root
      --no-new-keyring       create, run: accepted (no keyring is made)
      --preserve-fds <n>     create, run: only 0 for now
@@ -105,8 +106,7 @@ Options:
  -v, --version              display version
  -h, --help                 display this help
 
-Not supported yet, refused by name: process.terminal (--console-socket),
-linux.seccomp, linux.resources and cgroupsPath, linux.devices, hooks, exec.
+Not supported yet, refused by name: linux.seccomp, linux.resources and cgroupsPath, linux.devices, hooks, exec.
 `;
 
 export interface Globals {
@@ -130,9 +130,6 @@ function out(text: string): number {
   stdoutText += text;
   return 0;
 }
-
-/** An error the executor has said on stderr already: logged, not said again. */
-class Said extends ToolError {}
 
 /** one record in --log, as runc writes them */
 export function logRecord(g: Globals, level: 'error' | 'debug', msg: string): void {
@@ -204,6 +201,9 @@ function planFd(steps: Step[]): number {
   return fd;
 }
 
+/** where create's executor keeps the caller's stderr */
+const CALLER_STDERR = 4;
+
 function executorArgs(c: Command): [string, string[], { argv0: string; env: NodeJS.ProcessEnv }] {
   return [executorPath(), c.argv, { argv0: 'tsoci', env: { TSCORE_PLAN: '3' } }];
 }
@@ -217,7 +217,6 @@ function writePidFile(file: string, pid: number): void {
 }
 
 function refuseUnsupported(c: Command): void {
-  if (c.o.has('console-socket')) throw new ToolError('--console-socket is not supported by tsoci yet (no terminal)');
   const fds = c.o.get('preserve-fds');
   if (fds !== undefined && fds !== '0') throw new ToolError('--preserve-fds is not supported by tsoci yet');
 }
@@ -226,8 +225,18 @@ function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; s
   refuseUnsupported(c);
   const bundle = path.resolve(typeof c.o.get('bundle') === 'string' ? (c.o.get('bundle') as string) : '.');
   const config = readConfig(bundle);
+  // runc's checkTerminal
+  const socket = c.o.get('console-socket');
+  if (config.terminal && typeof socket !== 'string') {
+    throw new ToolError(forRun ? 'process.terminal: tsoci run gives a terminal only with -d and --console-socket' : 'cannot allocate tty if tsoci will detach without setting console socket');
+  }
+  if (!config.terminal && socket !== undefined) throw new ToolError('cannot use console socket if tsoci will not detach or allocate tty');
   const d = new Dir(c.g.root, id);
-  const where = { fifo: forRun ? undefined : d.fifo, stateDir: d.dir, pidName: pidFileName, noPivot: c.o.has('no-pivot') };
+  const where = {
+    fifo: forRun ? undefined : d.fifo, stateDir: d.dir, pidName: pidFileName, noPivot: c.o.has('no-pivot'),
+    consoleSocket: typeof socket === 'string' ? path.resolve(socket) : undefined,
+    callerStderr: forRun ? undefined : CALLER_STDERR,
+  };
   const steps = plan(config, where);
   if (c.o.has('dry-run')) return { print: print(steps).join('\n') + '\n' };
   const s: State = {
@@ -267,10 +276,14 @@ function create(c: Command): number {
   try {
     const fd = planFd(steps);
     const [file, args, opts] = executorArgs(c);
-    const r = spawnSync(file, args.slice(1), { ...opts, stdio: ['inherit', 'inherit', 'inherit', fd] });
+    // the setup's errors come to us (to say and log them); the caller's
+    // stderr waits on CALLER_STDERR until the init puts it back
+    const r = spawnSync(file, args.slice(1), { ...opts, stdio: ['inherit', 'inherit', 'pipe', fd, 2] });
     fs.closeSync(fd);
     if (r.error) throw new ToolError(`cannot run ${file}: ${r.error.message}`);
-    if (r.status !== 0) throw new Said(`container create failed: the setup of its init failed (exit status ${r.status ?? 128 + (r.signal ? 1 : 0)})`);
+    const said = String(r.stderr).split('\n').filter(Boolean).map((l) => l.replace(/^tsoci: /, ''));
+    if (r.status !== 0) throw new ToolError(said.at(-1) ?? `container create failed: the setup of its init failed (exit status ${r.status})`);
+    for (const line of said) process.stderr.write(`tsoci: ${line}\n`);
     const pid = recordInit(d, s);
     const pidFile = c.o.get('pid-file');
     if (typeof pidFile === 'string') writePidFile(pidFile, pid);
@@ -487,10 +500,8 @@ export async function main(argv: string[]): Promise<{ status: number; stdout: st
   } catch (e) {
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
     if (g) logRecord(g, 'error', message);
-    if (!(e instanceof Said)) {
-      const hint = (e as UsageError).usage ? " (try 'tsoci --help')" : '';
-      process.stderr.write(encodeBytes(`tsoci: ${message}${hint}\n`));
-    }
+    const hint = (e as UsageError).usage ? " (try 'tsoci --help')" : '';
+    process.stderr.write(encodeBytes(`tsoci: ${message}${hint}\n`));
     return { status: e instanceof ToolError ? e.status : 1, stdout: stdoutText, g };
   }
 }

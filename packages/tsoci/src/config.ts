@@ -60,6 +60,9 @@ export interface Container {
   rlimits: Rlimit[];
   noNewPrivileges: boolean;
   oomScoreAdj?: number;
+  /** a pty, its master for the caller's --console-socket */
+  terminal: boolean;
+  consoleSize?: { height: number; width: number };
   annotations: Record<string, string>;
 }
 
@@ -245,6 +248,17 @@ export function resolveInRoot(rootfs: string, inner: string, depth = 0): string 
   return path.join(rootfs, at);
 }
 
+/** The home directory of a uid in the rootfs's /etc/passwd, or "/". */
+function homeOf(rootfs: string, uid: number): string {
+  const passwd = resolveInRoot(rootfs, '/etc/passwd');
+  try {
+    const line = fs.readFileSync(passwd ?? '', 'utf8').split('\n').map((l) => l.split(':')).find((f) => f.length >= 7 && f[2] === String(uid));
+    return line?.[5] || '/';
+  } catch {
+    return '/';
+  }
+}
+
 export function readConfig(bundle: string): Container {
   const file = path.join(bundle, 'config.json');
   let c: unknown;
@@ -260,7 +274,6 @@ export function readConfig(bundle: string): Container {
 
   // what this runtime does not do, refused by name
   if (present(c.hooks)) throw refuse('hooks');
-  if (isObject(c.process) && c.process.terminal === true) throw refuse('process.terminal', 'is not supported by tsoci yet (no console socket)');
   const proc = isObject(c.process) ? c.process : undefined;
   if (!proc) throw new ToolError('process: missing (create needs the process to run)');
   for (const key of ['apparmorProfile', 'selinuxLabel', 'ioPriority', 'scheduler', 'execCPUAffinity'] as const) {
@@ -338,8 +351,10 @@ export function readConfig(bundle: string): Container {
   const args = strings(proc.args, 'process.args');
   if (!args.length) throw new ToolError('process.args: empty (there is no program to run)');
   const env = strings(proc.env, 'process.env');
-  const cwd = innerPath(str(proc.cwd ?? '/', 'process.cwd'), 'process.cwd');
   const user = isObject(proc.user) ? proc.user : {};
+  // as runc: HOME, when unset, is the user's home in the container's /etc/passwd, or /
+  if (!env.some((kv) => kv.startsWith('HOME='))) env.push(`HOME=${homeOf(rootfs, typeof user.uid === 'number' ? user.uid : 0)}`);
+  const cwd = innerPath(str(proc.cwd ?? '/', 'process.cwd'), 'process.cwd');
   if (present(user.username)) throw refuse('process.user.username', 'is not for Linux (give uid and gid)');
   const caps = isObject(proc.capabilities)
     ? {
@@ -400,6 +415,10 @@ export function readConfig(bundle: string): Container {
     caps,
     rlimits,
     noNewPrivileges: proc.noNewPrivileges === true,
+    terminal: proc.terminal === true,
+    consoleSize: isObject(proc.consoleSize)
+      ? { height: uint(proc.consoleSize.height, 'process.consoleSize.height', 65535), width: uint(proc.consoleSize.width, 'process.consoleSize.width', 65535) }
+      : undefined,
     oomScoreAdj: proc.oomScoreAdj === undefined ? undefined : (() => {
       const v = proc.oomScoreAdj;
       if (typeof v !== 'number' || !Number.isInteger(v) || v < -1000 || v > 1000) throw new ToolError('process.oomScoreAdj: expected an integer from -1000 to 1000');

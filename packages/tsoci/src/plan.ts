@@ -15,7 +15,8 @@ const FIFO = 0;
 const PIDFILE = 1;
 const MAPPER = 2;
 const ROOT = 3;
-const NSFD = 4; // and on, one per joined namespace
+const CONSOLE = 4;
+const NSFD = 5; // and on, one per joined namespace
 
 /** what create writes, where (the state directory's files) */
 export interface Where {
@@ -25,6 +26,10 @@ export interface Where {
   stateDir: string;
   pidName: string;
   noPivot: boolean;
+  /** the caller's console socket, for a process with a terminal */
+  consoleSocket?: string;
+  /** create: the caller's stderr is on this fd, fd 2 goes to tsoci (which says and logs the setup's errors) until the init is ready */
+  callerStderr?: number;
 }
 
 /** The maps, written by a helper in the original namespaces once the
@@ -72,6 +77,7 @@ export function plan(c: Container, w: Where): Step[] {
   // uid, maybe) need not reach them: the init inherits them
   if (w.fifo) steps.push({ op: 'open', path: w.fifo, slot: FIFO, flags: O.RDWR, as: 'the exec FIFO' });
   steps.push({ op: 'pidfile-open', dir: w.stateDir, name: w.pidName, slot: PIDFILE, as: 'the init\'s pid file' });
+  if (c.terminal && w.consoleSocket) steps.push({ op: 'console-connect', path: w.consoleSocket, slot: CONSOLE, as: 'the console socket' });
 
   // limits that need the host's privilege to raise: set here, inherited
   for (const r of c.rlimits) steps.push({ op: 'rlimit', resource: r.resource, name: r.name, soft: r.soft, hard: r.hard });
@@ -143,6 +149,8 @@ export function plan(c: Container, w: Where): Step[] {
   for (const p of c.maskedPaths) steps.push({ op: 'mask-in', root: ROOT, path: p });
   if (c.readonlyRoot) steps.push(mountIn(ROOT, null, '/', null, MS.REMOUNT | MS.BIND | MS.RDONLY));
   steps.push({ op: 'close', slot: ROOT, what: 'rootfd' });
+  // the terminal: of the container's own devpts, before the credentials change
+  if (c.terminal && w.consoleSocket) steps.push({ op: 'console', slot: CONSOLE, rows: c.consoleSize?.height ?? 0, cols: c.consoleSize?.width ?? 0 });
 
   // credentials: groups and gid while we may, the permitted set kept across
   // a setuid away from root for the capabilities asked, then the sets
@@ -155,6 +163,7 @@ export function plan(c: Container, w: Where): Step[] {
   if (c.umask !== undefined) steps.push({ op: 'umask', mode: c.umask });
 
   steps.push({ op: 'environ', vars: c.env, summary: `process.env (${c.env.length} variables), nothing inherited` });
+  if (w.callerStderr !== undefined) steps.push({ op: 'stderr', fd: w.callerStderr, restore: !(c.terminal && w.consoleSocket) });
   if (w.fifo) steps.push({ op: 'ready' }, { op: 'wait', opened: FIFO, what: 'the exec FIFO (until tsoci start)' });
   steps.push({ op: 'exec', file: c.file, argv: c.args });
   return steps;

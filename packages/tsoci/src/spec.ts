@@ -66,7 +66,7 @@ export function features(version: string, specVersion: string): Record<string, u
     annotations: { 'org.tscontainer.tsoci.version': version },
     // what tsoci refuses, by field: a config that sets any of them is not run
     'org.tscontainer.tsoci.unsupported': [
-      'process.terminal (--console-socket)', 'linux.seccomp', 'linux.resources', 'linux.cgroupsPath', 'linux.devices',
+      'linux.seccomp', 'linux.resources', 'linux.cgroupsPath', 'linux.devices',
       'hooks', 'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
       'linux.timeOffsets', 'linux.mountLabel', 'mounts[].type cgroup', 'mount options tmpcopyup, idmap',
       'exec', 'pause', 'resume', 'update', 'ps', 'checkpoint', 'restore',
