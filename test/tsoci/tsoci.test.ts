@@ -4,6 +4,7 @@
 import t, { type Test } from 'tap';
 import fs = require('fs');
 import path = require('path');
+import { cgroupBase, exists, knob, v1Host } from '../lib/cgroups';
 import { background, firstLine, mountPoints, ROOT, scratch, sh, tool, until } from '../lib/run';
 
 type Json = Record<string, any>;
@@ -175,7 +176,7 @@ t.test('refusals: one line naming the field, nothing made', async (t) => {
   const cases: [string, (c: Json) => void, RegExp][] = [
     ['seccomp', (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; }, /^tsoci: linux\.seccomp is not supported by tsoci yet\n$/],
     ['terminal', (c) => { c.process.terminal = true; }, /^tsoci: cannot allocate tty if tsoci will detach without setting console socket\n$/],
-    ['resources', (c) => { c.linux.resources = { pids: { limit: 10 } }; }, /^tsoci: linux\.resources is not supported by tsoci yet\n$/],
+    ['blockIO', (c) => { c.linux.resources = { blockIO: { weight: 10 } }; }, /^tsoci: linux\.resources\.blockIO is not supported by tsoci yet\n$/],
     ['hooks', (c) => { c.hooks = { prestart: [{ path: '/bin/true' }] }; }, /^tsoci: hooks is not supported by tsoci\n$/],
     ['apparmor', (c) => { c.process.apparmorProfile = 'x'; }, /^tsoci: process\.apparmorProfile is not supported by tsoci\n$/],
     ['cgroup mount', (c) => { c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup' }); }, /^tsoci: mounts\[\d+\]\.type 'cgroup' is not supported/],
@@ -250,7 +251,7 @@ t.test('spec, features, --version', async (t) => {
   const b = bundle(t);
   t.match(b.oci(['spec', '-b', b.bundle]), { status: 1, stderr: /config\.json exists/ });
   const f = JSON.parse(b.oci(['features']).stdout);
-  t.match(f, { ociVersionMin: '1.0.0', linux: { seccomp: { enabled: false }, cgroup: { v1: false, v2: false } } });
+  t.match(f, { ociVersionMin: '1.0.0', linux: { seccomp: { enabled: false }, cgroup: { v1: true, v2: true, systemd: false } } });
   t.ok(f['org.tscontainer.tsoci.unsupported'].includes('linux.seccomp'));
   t.match(b.oci(['--version']).stdout, /^tsoci version \d+\.\d+\.\d+\nspec: 1\.2\.0\n$/);
 });
@@ -319,7 +320,7 @@ t.test('process.terminal: the master of a pty goes to --console-socket; the slav
   const b = bundle(t, (c) => {
     c.process.terminal = true;
     c.process.consoleSize = { height: 30, width: 100 };
-    c.process.args = ['sh', '-c', 'read line; echo "got $line"; tty; stty size; ps -o pid,stat,tty | grep "^ *1 "'];
+    c.process.args = ['sh', '-c', 'read line; echo "got $line"; tty; stty size; ps -o pid,stat,tty | grep "^ *1 "; sleep 0.3'];  // the master reads what is left before the slave's hangup
   });
   const sock = path.join(b.dir, 'console.sock');
   fs.writeFileSync(path.join(b.dir, 'receiver.py'), RECEIVER);
@@ -335,4 +336,31 @@ t.test('process.terminal: the master of a pty goes to --console-socket; the slav
   t.match(output, /^payload \/dev\/ptmx fds 1\n/, 'one fd, runc\'s payload');
   t.match(output, /\ngot typed\n\/dev\/pts\/0\n30 100\n\s+1 S\S*\s+(pts\/0|136,0)\n/, 'stdin, stdout from the pty; its size; the controlling tty of a session');
   t.equal(b.oci(['delete', '--force', 'tty1']).status, 0);
+});
+
+t.test('linux.resources and cgroupsPath: the limits written, the init in the cgroups, delete removes them', { skip: !v1Host && 'a v1 (hybrid) host' }, async (t) => {
+  const base = cgroupBase(t); // beneath this test's own cgroup; its teardown removes what is left
+  const cg = `${base}/box`;
+  const b = bundle(t, (c) => {
+    c.process.args = ['sh', '-c', 'exec sleep 600'];
+    c.linux.cgroupsPath = cg;
+    c.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 32 }, cpu: { shares: 512 }, devices: [] };
+  });
+  const r = b.detached(`create -b ${b.bundle} cg1`);
+  t.equal(r.status, 0, r.stderr);
+  const pid = JSON.parse(b.oci(['state', 'cg1']).stdout).pid;
+  const own = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  for (const h of ['memory', 'pids', 'cpu']) t.match(own, new RegExp(`:[^:]*\\b${h}\\b[^:]*:${cg}\\n`), `the init is in ${h}:${cg}`);
+  t.equal(knob('memory', cg, 'memory.limit_in_bytes'), String(64 << 20));
+  t.equal(knob('pids', cg, 'pids.max'), '32');
+  t.equal(knob('cpu', cg, 'cpu.shares'), '512');
+  t.equal(b.oci(['delete', '--force', 'cg1']).status, 0);
+  for (const h of ['memory', 'pids', 'cpu']) t.notOk(exists(h, cg), `${h}:${cg} removed`);
+  // what the model does not carry is refused by name
+  const dev = bundle(t, (c) => {
+    c.linux.cgroupsPath = `${base}/dev`;
+    c.linux.resources = { devices: [{ allow: false, access: 'rwm' }] };
+  });
+  t.match(dev.detached(`create -b ${dev.bundle} x`), { status: 1, stderr: 'tsoci: linux.resources.devices is not supported by tsoci yet\n' });
+  t.notOk(exists('memory', `${base}/dev`), 'nothing made');
 });

@@ -9,6 +9,7 @@ import {
   addon, encode, encodeBytes, executorPath, getopt, parseSignalName, print, ToolError, UsageError,
   type Option, type Step,
 } from 'tscontainer-core';
+import { cgroupJoinSteps, makeCgroups, removeCgroups } from './cgroup';
 import { readConfig } from './config';
 import { defaultSpec, features } from './spec';
 import { plan, pidFileName } from './plan';
@@ -106,7 +107,10 @@ Options:
  -v, --version              display version
  -h, --help                 display this help
 
-Not supported yet, refused by name: linux.seccomp, linux.resources and cgroupsPath, linux.devices, hooks, exec.
+linux.resources: memory (limit, swap), cpu (shares, quota, period, cpus,
+mems), pids, in cgroupsPath (default /tsoci/<id>) on v1, hybrid or v2.
+Not supported yet, refused by name: linux.seccomp, the other resources
+(devices, blockIO, hugepages, ...), linux.devices, hooks, exec.
 `;
 
 export interface Globals {
@@ -224,7 +228,7 @@ function refuseUnsupported(c: Command): void {
 function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; steps: Step[] } | { print: string } {
   refuseUnsupported(c);
   const bundle = path.resolve(typeof c.o.get('bundle') === 'string' ? (c.o.get('bundle') as string) : '.');
-  const config = readConfig(bundle);
+  const config = readConfig(bundle, id);
   // runc's checkTerminal
   const socket = c.o.get('console-socket');
   if (config.terminal && typeof socket !== 'string') {
@@ -237,8 +241,10 @@ function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; s
     consoleSocket: typeof socket === 'string' ? path.resolve(socket) : undefined,
     callerStderr: forRun ? undefined : CALLER_STDERR,
   };
-  const steps = plan(config, where);
-  if (c.o.has('dry-run')) return { print: print(steps).join('\n') + '\n' };
+  if (c.o.has('dry-run')) {
+    const join = config.cgroup ? [{ op: 'write' as const, path: `<each hierarchy>${config.cgroup.path}/{tasks,cgroup.procs}`, data: '0' }] : [];
+    return { print: print(plan(config, { ...where, join })).join('\n') + '\n' };
+  }
   const s: State = {
     ociVersion: config.ociVersion, id, bundle, rootfs: config.rootfs, created: rfc3339Nano(), owner: ownerName(),
     privatePid: config.newNs.includes('pid'), annotations: config.annotations,
@@ -250,11 +256,18 @@ function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; s
       if (r < 0) throw new ToolError(`cannot make ${d.fifo}: ${addon().strerror(-r)}`);
     }
     d.write(s);
+    if (config.cgroup) {
+      const { dirs, made } = makeCgroups(config.cgroup);
+      s.cgroups = made;
+      d.write(s);
+      return { d, s, steps: plan(config, { ...where, join: cgroupJoinSteps(dirs) }) };
+    }
   } catch (e) {
+    removeCgroups(s.cgroups ?? []);
     d.remove();
     throw e;
   }
-  return { d, s, steps };
+  return { d, s, steps: plan(config, where) };
 }
 
 /** The init's PID and start time into the state, once the executor wrote it. */
@@ -291,6 +304,7 @@ function create(c: Command): number {
     return 0;
   } catch (e) {
     killInit(d, s);
+    removeCgroups(s.cgroups ?? []);
     d.remove();
     throw e;
   }
@@ -338,6 +352,7 @@ async function run(c: Command): Promise<number> {
   if (!c.o.has('keep')) {
     d.lock();
     killInit(d, s);
+    removeCgroups(s.cgroups ?? []);
     d.remove();
   }
   return status;
@@ -436,6 +451,7 @@ function del(c: Command): number {
   // created: its init waits for a start that will not come
   killInit(d, s);
   if (d.status(s).status !== 'stopped') throw new ToolError(`container ${id}: its init (PID ${s.pid}) did not die of SIGKILL`);
+  removeCgroups(s.cgroups ?? []);
   d.remove();
   return 0;
 }

@@ -4,6 +4,7 @@
 // ignore are ignored.
 import fs = require('fs');
 import path = require('path');
+import { parseResources, type CgroupPlan } from './cgroup';
 import { CAPS, errno as E, MS, NAMESPACES, addon, checkMap, nsFlag, ToolError, type CapSets, type IdRange, type NsType } from 'tscontainer-core';
 
 export interface Mount {
@@ -60,6 +61,8 @@ export interface Container {
   rlimits: Rlimit[];
   noNewPrivileges: boolean;
   oomScoreAdj?: number;
+  /** linux.resources and cgroupsPath */
+  cgroup?: CgroupPlan;
   /** a pty, its master for the caller's --console-socket */
   terminal: boolean;
   consoleSize?: { height: number; width: number };
@@ -259,7 +262,7 @@ function homeOf(rootfs: string, uid: number): string {
   }
 }
 
-export function readConfig(bundle: string): Container {
+export function readConfig(bundle: string, id: string): Container {
   const file = path.join(bundle, 'config.json');
   let c: unknown;
   try {
@@ -280,9 +283,9 @@ export function readConfig(bundle: string): Container {
     if (present(proc[key])) throw refuse(`process.${key}`);
   }
   const linux = isObject(c.linux) ? c.linux : {};
-  for (const key of ['seccomp', 'resources', 'cgroupsPath', 'devices', 'intelRdt', 'personality', 'timeOffsets', 'mountLabel', 'memoryPolicy', 'netDevices'] as const) {
+  for (const key of ['seccomp', 'devices', 'intelRdt', 'personality', 'timeOffsets', 'mountLabel', 'memoryPolicy', 'netDevices'] as const) {
     if (present(linux[key])) {
-      const later = ['seccomp', 'resources', 'cgroupsPath', 'devices'].includes(key);
+      const later = ['seccomp', 'devices'].includes(key);
       throw refuse(`linux.${key}`, later ? 'is not supported by tsoci yet' : 'is not supported by tsoci');
     }
   }
@@ -415,6 +418,7 @@ export function readConfig(bundle: string): Container {
     caps,
     rlimits,
     noNewPrivileges: proc.noNewPrivileges === true,
+    cgroup: parseResources(linux, id),
     terminal: proc.terminal === true,
     consoleSize: isObject(proc.consoleSize)
       ? { height: uint(proc.consoleSize.height, 'process.consoleSize.height', 65535), width: uint(proc.consoleSize.width, 'process.consoleSize.width', 65535) }

@@ -28,6 +28,8 @@ export interface Where {
   noPivot: boolean;
   /** the caller's console socket, for a process with a terminal */
   consoleSocket?: string;
+  /** the cgroups to join (written before the namespaces are made) */
+  join?: Step[];
   /** create: the caller's stderr is on this fd, fd 2 goes to tsoci (which says and logs the setup's errors) until the init is ready */
   callerStderr?: number;
 }
@@ -79,6 +81,8 @@ export function plan(c: Container, w: Where): Step[] {
   steps.push({ op: 'pidfile-open', dir: w.stateDir, name: w.pidName, slot: PIDFILE, as: 'the init\'s pid file' });
   if (c.terminal && w.consoleSocket) steps.push({ op: 'console-connect', path: w.consoleSocket, slot: CONSOLE, as: 'the console socket' });
 
+  // the container's cgroups, joined while we are the host's root: the init inherits them
+  steps.push(...(w.join ?? []));
   // limits that need the host's privilege to raise: set here, inherited
   for (const r of c.rlimits) steps.push({ op: 'rlimit', resource: r.resource, name: r.name, soft: r.soft, hard: r.hard });
   if (c.oomScoreAdj !== undefined) steps.push({ op: 'write', path: '/proc/self/oom_score_adj', data: String(c.oomScoreAdj) });

@@ -56,7 +56,7 @@ export function features(version: string, specVersion: string): Record<string, u
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: CAPS.map((c) => `CAP_${c}`),
-      cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: { enabled: false },
       apparmor: { enabled: false },
       selinux: { enabled: false },
@@ -66,7 +66,8 @@ export function features(version: string, specVersion: string): Record<string, u
     annotations: { 'org.tscontainer.tsoci.version': version },
     // what tsoci refuses, by field: a config that sets any of them is not run
     'org.tscontainer.tsoci.unsupported': [
-      'linux.seccomp', 'linux.resources', 'linux.cgroupsPath', 'linux.devices',
+      'linux.seccomp', 'linux.resources: all but memory.limit, memory.swap, cpu.{shares,quota,period,cpus,mems}, pids.limit',
+      'linux.cgroupsPath as systemd\'s slice:prefix:name', 'linux.devices',
       'hooks', 'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
       'linux.timeOffsets', 'linux.mountLabel', 'mounts[].type cgroup', 'mount options tmpcopyup, idmap',
       'exec', 'pause', 'resume', 'update', 'ps', 'checkpoint', 'restore',

@@ -24,6 +24,8 @@ export interface State {
   startTime?: string;
   /** the init is PID 1 of a PID namespace of its own: killing it ends them all */
   privatePid: boolean;
+  /** the cgroup directories create made (deepest last): delete removes them */
+  cgroups?: string[];
   annotations: Record<string, string>;
 }
 
