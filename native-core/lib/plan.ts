@@ -72,8 +72,6 @@ export type Step = {
   /** one write(2) to a file an 'open' step opened */
   | { op: 'write-fd'; slot: number; data: string; what: string }
   | { op: 'keep-permitted' }
-  /** exactly these capabilities, in every set (bit N = capability N) */
-  | { op: 'caps'; mask: bigint; names: string }
   | { op: 'no-new-privs' }
   /** each of the five capability sets as given (an OCI process's) */
   | { op: 'capsets'; sets: CapSets }
@@ -172,7 +170,6 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'tool': return `${s.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}: folded, run in this process`;
     case 'write-fd': return `write(${slotName(names, s.slot)} (${s.what}), ${q(s.data)})`;
     case 'keep-permitted': return 'prctl(PR_SET_KEEPCAPS, 1)';
-    case 'caps': return `capabilities: ${s.names} (bounding, permitted, effective, inheritable, ambient)`;
     case 'no-new-privs': return 'prctl(PR_SET_NO_NEW_PRIVS, 1)';
     case 'capsets': return `capabilities: ${(['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const).map((k) => `${k} ${capNames(s.sets[k])}`).join('; ')}`;
     case 'rlimit': return `setrlimit(${s.name}, {${s.soft ?? 'RLIM_INFINITY'}, ${s.hard ?? 'RLIM_INFINITY'}})`;
@@ -245,7 +242,6 @@ function args(s: Step, names: SlotNames): string[] {
     case 'mask-in': return [String(s.root), s.path];
     case 'setgroups': return [String(s.groups?.length ?? 0), ...(s.groups ?? []).map(String)];
     case 'write-fd': return [String(s.slot), s.data];
-    case 'caps': return [s.mask.toString(16)];
     case 'mkdir-in': return [String(s.root), s.path, String(s.mode)];
     case 'touch-in': return [String(s.root), s.path];
     case 'symlink-in': return [String(s.root), s.target, s.path];

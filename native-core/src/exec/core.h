@@ -90,7 +90,6 @@ int step_setgid(struct ctx *c, char **w, int n);
 int step_setuid(struct ctx *c, char **w, int n);
 int step_keep_caps(struct ctx *c, char **w, int n);
 int step_keep_permitted(struct ctx *c, char **w, int n);
-int step_caps(struct ctx *c, char **w, int n);
 int step_no_new_privs(struct ctx *c, char **w, int n);
 
 /* an OCI process's five capability sets, rlimits, umask (creds.c) */

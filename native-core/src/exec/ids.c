@@ -29,46 +29,6 @@ int step_keep_permitted(struct ctx *c, char **w, int n)
 	return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
 }
 
-/* caps MASK (hex): these capabilities and no others, in every set: the
- * bounding set loses the rest; permitted, effective and inheritable become
- * MASK (of what we have); ambient holds them too, so that a program run as
- * a user other than root keeps them across its exec. */
-int step_caps(struct ctx *c, char **w, int n)
-{
-	(void)c; (void)n;
-	uint64_t want = unum(w[0], 16);
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-	/* all we have, effective (after a setuid it is not): dropping from the
-	 * bounding set takes CAP_SETPCAP */
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return -1;
-	data[0].effective = data[0].permitted;
-	data[1].effective = data[1].permitted;
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return -1;
-	for (int cap = 0; cap < 64; cap++) {
-		if (want & (1ULL << cap))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			return -1;
-	}
-	for (int k = 0; k < 2; k++) {
-		uint32_t mask = (uint32_t)(want >> (32 * k));
-		data[k].permitted &= mask;
-		data[k].effective = data[k].permitted;
-		data[k].inheritable = data[k].permitted;
-	}
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return -1;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-		return -1;
-	for (int cap = 0; cap < 64; cap++)
-		if (data[cap / 32].permitted & (1u << (cap % 32)))
-			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
-	return 0;
-}
-
 int step_no_new_privs(struct ctx *c, char **w, int n)
 {
 	(void)c; (void)w; (void)n;

@@ -52,7 +52,6 @@ static const struct op ops[] = {
 	{ "tool", 2, 0, step_tool },
 	{ "write-fd", 2, 0, step_write_fd },
 	{ "keep-permitted", 0, 0, step_keep_permitted },
-	{ "caps", 1, 0, step_caps },
 	{ "no-new-privs", 0, 0, step_no_new_privs },
 	{ "mkdir-in", 3, 0, step_mkdir_in },
 	{ "touch-in", 2, 0, step_touch_in },

@@ -1,6 +1,6 @@
 // ReexecOptions → the system calls, in the order runc's init and bubblewrap
 // use; each group says why it stands where it does.
-import { bindSteps, capNames, devSteps, envStep, errno, mkdirIn, mountIn as mountInRoot, MS, O, type Step } from 'tscontainer-core';
+import { bindSteps, devSteps, envStep, errno, mkdirIn, mountIn as mountInRoot, MS, O, type Step } from 'tscontainer-core';
 import type { ReexecOptions } from './cli';
 
 const PARENT_PIDFD = 0;
@@ -59,7 +59,10 @@ export function plan(o: ReexecOptions): Step[] {
   if (o.gid !== undefined) steps.push({ op: 'setgid', gid: o.gid });
   if (o.uid !== undefined && o.uid !== 0 && o.caps) steps.push({ op: 'keep-permitted' });
   if (o.uid !== undefined) steps.push({ op: 'setuid', uid: o.uid });
-  if (o.caps !== undefined) steps.push({ op: 'caps', mask: o.caps, names: capNames(o.caps) });
+  if (o.caps !== undefined) {
+    const m = o.caps; // these and no others, in every set
+    steps.push({ op: 'capsets', sets: { bounding: m, effective: m, permitted: m, inheritable: m, ambient: m } });
+  }
   // after the capabilities: no_new_privs does not touch the ambient set
   if (o.noNewPrivs) steps.push({ op: 'no-new-privs' });
   if (o.chdir !== undefined) steps.push({ op: 'chdir', path: o.chdir });
