@@ -356,6 +356,23 @@ t.test('linux.resources and cgroupsPath: the limits written, the init in the cgr
   t.equal(knob('cpu', cg, 'cpu.shares'), '512');
   t.equal(b.oci(['delete', '--force', 'cg1']).status, 0);
   for (const h of ['memory', 'pids', 'cpu']) t.notOk(exists(h, cg), `${h}:${cg} removed`);
+  // kill --all without a PID namespace of its own: every process of its cgroups
+  const shared = bundle(t, (c) => {
+    c.process.args = ['sh', '-c', 'sleep 600 & exec sleep 600'];
+    c.linux.namespaces = c.linux.namespaces.filter((n: Json) => n.type !== 'pid');
+    c.linux.cgroupsPath = `${base}/all`;
+    c.linux.resources = { pids: { limit: 16 } };
+  });
+  t.equal(shared.detached(`create -b ${shared.bundle} all1`).status, 0);
+  t.equal(shared.oci(['start', 'all1']).status, 0);
+  const procs = `/sys/fs/cgroup/pids${base}/all/cgroup.procs`;
+  await until(() => fs.readFileSync(procs, 'utf8').trim().split('\n').length === 2);
+  const two = fs.readFileSync(procs, 'utf8').trim().split('\n').map(Number);
+  t.equal(shared.oci(['kill', '--all', 'all1', 'KILL']).status, 0);
+  await until(() => two.every((p) => !alive(p)));
+  t.pass('both processes of its cgroup are gone');
+  t.equal(shared.oci(['delete', 'all1']).status, 0);
+  t.notOk(exists('pids', `${base}/all`));
   // what the model does not carry is refused by name
   const dev = bundle(t, (c) => {
     c.linux.cgroupsPath = `${base}/dev`;

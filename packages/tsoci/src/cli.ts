@@ -6,7 +6,7 @@ import fs = require('fs');
 import path = require('path');
 import { spawn, spawnSync } from 'child_process';
 import {
-  addon, encode, encodeBytes, executorPath, getopt, parseSignalName, print, ToolError, UsageError,
+  addon, members, encode, encodeBytes, executorPath, getopt, parseSignalName, print, ToolError, UsageError,
   type Option, type Step,
 } from 'tscontainer-core';
 import { cgroupJoinSteps, makeCgroups, removeCgroups } from './cgroup';
@@ -259,6 +259,7 @@ function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; s
     if (config.cgroup) {
       const { dirs, made } = makeCgroups(config.cgroup);
       s.cgroups = made;
+      s.cgroupDirs = dirs.map((x) => x.dir);
       d.write(s);
       return { d, s, steps: plan(config, { ...where, join: cgroupJoinSteps(dirs) }) };
     }
@@ -418,7 +419,10 @@ function kill(c: Command): number {
     if (c.o.has('all')) return 0;
     throw new ToolError('container not running');
   }
-  const targets = c.o.has('all') && s.privatePid ? inPidNs(pid) : [pid];
+  // all: the container's cgroups (as runc), else its PID namespace of its own, else the init
+  const targets = !c.o.has('all') ? [pid]
+    : s.cgroupDirs?.length ? [...new Set([pid, ...s.cgroupDirs.flatMap((dir) => members(dir))])]
+      : s.privatePid ? inPidNs(pid) : [pid];
   for (const p of targets) {
     try {
       process.kill(p, sig);

@@ -26,6 +26,8 @@ export interface State {
   privatePid: boolean;
   /** the cgroup directories create made (deepest last): delete removes them */
   cgroups?: string[];
+  /** every cgroup directory the init joined: what `kill --all` signals */
+  cgroupDirs?: string[];
   annotations: Record<string, string>;
 }
 
