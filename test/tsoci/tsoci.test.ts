@@ -381,3 +381,13 @@ t.test('linux.resources and cgroupsPath: the limits written, the init in the cgr
   t.match(dev.detached(`create -b ${dev.bundle} x`), { status: 1, stderr: 'tsoci: linux.resources.devices is not supported by tsoci yet\n' });
   t.notOk(exists('memory', `${base}/dev`), 'nothing made');
 });
+
+t.test('delete cleans up after a create that died half-way (a state, no init)', async (t) => {
+  const b = bundle(t);
+  const dir = path.join(b.state, 'half');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ ociVersion: '1.2.0', id: 'half', bundle: b.bundle, rootfs: b.rootfs, created: '', owner: '', privatePid: true, annotations: {} }));
+  t.match(JSON.parse(b.oci(['state', 'half']).stdout), { status: 'creating', pid: 0 });
+  t.equal(b.oci(['delete', 'half']).status, 0);
+  t.notOk(fs.existsSync(dir));
+});

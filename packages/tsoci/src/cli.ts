@@ -452,9 +452,10 @@ function del(c: Command): number {
   }
   const { status } = d.status(s);
   if (status === 'running' && !c.o.has('force')) throw new ToolError(`cannot delete container ${id} that is not stopped: running`);
-  // created: its init waits for a start that will not come
+  // created: its init waits for a start that will not come. "creating"
+  // under the lock: a create that died before its init was set up
   killInit(d, s);
-  if (d.status(s).status !== 'stopped') throw new ToolError(`container ${id}: its init (PID ${s.pid}) did not die of SIGKILL`);
+  if (!['stopped', 'creating'].includes(d.status(s).status)) throw new ToolError(`container ${id}: its init (PID ${s.pid}) did not die of SIGKILL`);
   removeCgroups(s.cgroups ?? []);
   d.remove();
   return 0;
