@@ -391,3 +391,15 @@ t.test('delete cleans up after a create that died half-way (a state, no init)', 
   t.equal(b.oci(['delete', 'half']).status, 0);
   t.notOk(fs.existsSync(dir));
 });
+
+t.test('root.readonly: the root is remounted read-only last, its mounts stay writable', async (t) => {
+  const b = bundle(t, (c) => {
+    c.root.readonly = true;
+    c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] });
+    c.process.args = ['sh', '-c', 'touch /new 2>/dev/null || echo root-ro; touch /tmp/x && echo tmp-rw; echo x > /dev/null && echo dev-ok'];
+  });
+  const r = b.oci(['run', '-b', b.bundle, 'ro1']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'root-ro\ntmp-rw\ndev-ok\n');
+  t.notOk(fs.existsSync(path.join(b.rootfs, 'new')));
+});
