@@ -198,7 +198,7 @@ t.test('refusals: one line naming the field, nothing made', async (t) => {
   t.match(b.oci(['--systemd-cgroup', 'create', '-b', b.bundle, 'x']), { status: 1, stderr: /--systemd-cgroup is not supported/ });
   t.match(b.oci(['create', '--console-socket', '/tmp/s', '-b', b.bundle, 'x']), { status: 1, stderr: 'tsoci: cannot use console socket if tsoci will not detach or allocate tty\n' });
   t.match(b.oci(['create', '-b', b.bundle, '../x']), { status: 1, stderr: 'tsoci: invalid id format: ../x\n' });
-  t.match(b.oci(['exec', 'x', 'true']), { status: 1, stderr: /exec is not supported by tsoci yet/ });
+  t.match(b.oci(['exec', 'x', 'true']), { status: 1, stderr: 'tsoci: container does not exist\n' });
   const twice = b.detached(`create -b ${b.bundle} same`);
   t.equal(twice.status, 0, twice.stderr);
   t.match(b.detached(`create -b ${b.bundle} same`), { status: 1, stderr: 'tsoci: container with id exists: same\n' });
@@ -402,4 +402,34 @@ t.test('root.readonly: the root is remounted read-only last, its mounts stay wri
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, 'root-ro\ntmp-rw\ndev-ok\n');
   t.notOk(fs.existsSync(path.join(b.rootfs, 'new')));
+});
+
+t.test('exec: another process in the container\'s namespaces and cgroups, with its own user, env, cwd; -d with a pid file', async (t) => {
+  const b = bundle(t, args('exec sleep 600'));
+  t.equal(b.detached(`create -b ${b.bundle} x1`).status, 0);
+  t.match(b.oci(['exec', 'x1', 'true']), { status: 0 }, 'in a created container too');
+  t.equal(b.oci(['start', 'x1']).status, 0);
+  const init = JSON.parse(b.oci(['state', 'x1']).stdout).pid;
+  const r = b.oci(['exec', 'x1', 'sh', '-c', 'echo host=$(hostname) pid=$$ init=$(cat /proc/1/comm); ls /']);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^host=tsoci pid=\d+ init=sleep\nbin\ndev\netc\nproc\nroot\nsys\ntmp\n$/, 'its hostname, PID namespace and root');
+  const u = b.oci(['exec', '-u', '1000:1000', '-e', 'FOO=bar', '--cwd', '/tmp', '--no-new-privs', 'x1', 'sh', '-c', 'echo $(id -u):$(id -g) $FOO $(pwd) $(grep NoNewPrivs /proc/self/status | tr -d "\t"); exit 3']);
+  t.equal(u.status, 3, 'its status');
+  t.equal(u.stdout, '1000:1000 bar /tmp NoNewPrivs:1\n');
+  const proc = path.join(b.dir, 'process.json');
+  fs.writeFileSync(proc, JSON.stringify({ args: ['sh', '-c', 'echo from-process-json $A'], env: ['PATH=/bin', 'A=1'], cwd: '/', user: { uid: 0, gid: 0 } }));
+  t.match(b.oci(['exec', '--process', proc, 'x1']), { status: 0, stdout: 'from-process-json 1\n' });
+  const pidFile = path.join(b.dir, 'exec.pid');
+  const d = b.detached(`exec -d --pid-file ${pidFile} x1 sleep 300`);
+  t.equal(d.status, 0, d.stderr);
+  const text = fs.readFileSync(pidFile, 'utf8');
+  t.match(text, /^\d+$/, 'digits, no newline');
+  t.equal(fs.readlinkSync(`/proc/${text}/ns/pid`), fs.readlinkSync(`/proc/${init}/ns/pid`), 'in the init\'s PID namespace');
+  t.match(fs.readFileSync(`/proc/${text}/cmdline`, 'utf8'), /^sleep\x00300\x00$/);
+  t.match(b.oci(['exec', 'x1', 'nonexist']), { status: 1, stderr: 'tsoci: exec: "nonexist": executable file not found in $PATH\n' });
+  t.equal(b.oci(['kill', 'x1', 'KILL']).status, 0);
+  await until(() => !alive(init) && !alive(Number(text)));
+  t.pass('killing the init ends the exec\'d process too (its PID namespace)');
+  t.match(b.oci(['exec', 'x1', 'true']), { status: 1, stderr: 'tsoci: cannot exec in a stopped container\n' });
+  t.equal(b.oci(['delete', 'x1']).status, 0);
 });

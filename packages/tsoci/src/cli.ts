@@ -10,9 +10,9 @@ import {
   type Option, type Step,
 } from 'tscontainer-core';
 import { cgroupJoinSteps, makeCgroups, removeCgroups } from './cgroup';
-import { readConfig } from './config';
+import { parseProcess, readConfig } from './config';
 import { defaultSpec, features } from './spec';
-import { plan, pidFileName } from './plan';
+import { execPlan, plan, pidFileName } from './plan';
 import { Dir, NOT_FOUND, ociState, ownerName, procStat, rfc3339Nano, type State } from './state';
 
 export const VERSION: string = require('../package.json').version;
@@ -48,6 +48,28 @@ const COMMANDS: Record<string, { options: Option[]; operands: string; run: (c: C
     operands: '<container-id>', run,
   },
   start: { options: [], operands: '<container-id>', run: start },
+  exec: {
+    options: [
+      { key: 'process', short: 'p', long: 'process', arg: 'required' },
+      { key: 'tty', short: 't', long: 'tty', arg: 'none' },
+      { key: 'detach', short: 'd', long: 'detach', arg: 'none' },
+      { key: 'pid-file', long: 'pid-file', arg: 'required' },
+      { key: 'console-socket', long: 'console-socket', arg: 'required' },
+      { key: 'cwd', long: 'cwd', arg: 'required' },
+      { key: 'env', short: 'e', long: 'env', arg: 'required' },
+      { key: 'user', short: 'u', long: 'user', arg: 'required' },
+      { key: 'additional-gids', short: 'g', long: 'additional-gids', arg: 'required' },
+      { key: 'cap', short: 'c', long: 'cap', arg: 'required' },
+      { key: 'no-new-privs', long: 'no-new-privs', arg: 'none' },
+      { key: 'preserve-fds', long: 'preserve-fds', arg: 'required' },
+      { key: 'process-label', long: 'process-label', arg: 'required' },
+      { key: 'apparmor', long: 'apparmor', arg: 'required' },
+      { key: 'ignore-paused', long: 'ignore-paused', arg: 'none' },
+      { key: 'cgroup', long: 'cgroup', arg: 'required' },
+      { key: 'dry-run', long: 'dry-run', arg: 'none' },
+    ],
+    operands: '<container-id> <command> [<argument>...]', run: exec,
+  },
   state: { options: [], operands: '<container-id>', run: state },
   kill: { options: [{ key: 'all', short: 'a', long: 'all', arg: 'none' }], operands: '<container-id> [<signal>]', run: kill },
   delete: { options: [{ key: 'force', short: 'f', long: 'force', arg: 'none' }], operands: '<container-id>', run: del },
@@ -71,6 +93,8 @@ natively on an exec FIFO between create and start.
 Commands:
  create <id>          set the container up; its init waits for start
  start <id>           let the init exec the program
+ exec <id> <command>  run another process in the container (its namespaces,
+                        cgroups, credentials)
  state <id>           the OCI state (JSON)
  kill <id> [<signal>] signal the init (default SIGTERM)
  delete <id>          remove a stopped container (a created one's init killed)
@@ -96,10 +120,26 @@ Options:
      --no-new-keyring       create, run: accepted (no keyring is made)
      --preserve-fds <n>     create, run: only 0 for now
      --dry-run              create, run: print the system calls, change nothing
- -d, --detach               run: create and start, and return
+ -d, --detach               run: create and start, and return; exec: return
+                              once the process is set up
      --keep                 run: keep the state after the program ends
      --no-subreaper         run: accepted (the executor waits for the init)
- -a, --all                  kill: every process of the init's PID namespace
+ -p, --process <file>       exec: the process (runtime-spec JSON) to run
+ -t, --tty                  exec: give it a terminal (with -d, --console-socket)
+     --cwd <dir>            exec: its working directory
+ -e, --env <name>=<value>   exec: add to its environment (repeatable)
+ -u, --user <uid>[:<gid>]   exec: its user
+ -g, --additional-gids <gid>
+                            exec: its supplementary groups (repeatable)
+ -c, --cap <capability>     exec: add to its capabilities (repeatable)
+     --no-new-privs         exec: set no_new_privs
+     --process-label <label>
+                            exec: refused (no SELinux)
+     --apparmor <profile>   exec: refused (no AppArmor)
+     --ignore-paused        exec: accepted (tsoci does not pause)
+     --cgroup <path>        exec: refused (the container's cgroups are joined)
+ -a, --all                  kill: every process of its cgroups, or of its PID
+                              namespace
  -f, --force                delete: kill a running container first
  -f, --format table|json    list: the output format
  -q, --quiet                list: the ids only
@@ -110,7 +150,7 @@ Options:
 linux.resources: memory (limit, swap), cpu (shares, quota, period, cpus,
 mems), pids, in cgroupsPath (default /tsoci/<id>) on v1, hybrid or v2.
 Not supported yet, refused by name: linux.seccomp, the other resources
-(devices, blockIO, hugepages, ...), linux.devices, hooks, exec.
+(devices, blockIO, hugepages, ...), linux.devices, hooks.
 `;
 
 export interface Globals {
@@ -125,6 +165,8 @@ interface Command {
   name: string;
   /** the command's options by key (last wins) */
   o: Map<string, string | true>;
+  /** every value of each (-e, -c, -g repeat) */
+  all: Map<string, string[]>;
   operands: string[];
   argv: string[];
 }
@@ -148,14 +190,23 @@ export function logRecord(g: Globals, level: 'error' | 'debug', msg: string): vo
 }
 
 /** The command's options, before or after its operands (runc takes both). */
-function parseCommand(words: string[], options: Option[]): { o: Map<string, string | true>; operands: string[] } {
+function parseCommand(words: string[], options: Option[], commandAfterId = false): { o: Map<string, string | true>; all: Map<string, string[]>; operands: string[] } {
   const o = new Map<string, string | true>();
+  const all = new Map<string, string[]>();
   const operands: string[] = [];
   let rest = words;
   while (rest.length) {
     const parsed = getopt(rest, options);
-    for (const x of parsed.options) o.set(x.key, x.value ?? true);
+    for (const x of parsed.options) {
+      o.set(x.key, x.value ?? true);
+      if (x.value !== undefined) all.set(x.key, [...(all.get(x.key) ?? []), x.value]);
+    }
     if (!parsed.operands.length) break;
+    // exec: after the id, the command and its own arguments, as given
+    if (commandAfterId && operands.length === 1) {
+      operands.push(...parsed.operands);
+      break;
+    }
     const dashdash = rest.length - parsed.operands.length > 0 && rest[rest.length - parsed.operands.length - 1] === '--';
     if (dashdash) {
       operands.push(...parsed.operands);
@@ -164,7 +215,7 @@ function parseCommand(words: string[], options: Option[]): { o: Map<string, stri
     operands.push(parsed.operands[0]);
     rest = parsed.operands.slice(1);
   }
-  return { o, operands };
+  return { o, all, operands };
 }
 
 export function parseGlobals(argv: string[]): { g: Globals; rest: string[]; print?: string } {
@@ -382,6 +433,105 @@ function start(c: Command): number {
   return 0;
 }
 
+/** The process `exec` runs: --process's, or config.json's with the command
+ * line's changes (runc's: -t, --cwd, -e appended, -u, -g, -c added to the
+ * bounding, effective, permitted and ambient sets, --no-new-privs). */
+function execProcess(c: Command, s: State): ReturnType<typeof parseProcess> {
+  const file = c.o.get('process');
+  let proc: Record<string, any>;
+  if (typeof file === 'string') {
+    try {
+      proc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ToolError(`--process ${file}: ${(e as Error).message}`);
+    }
+    return parseProcess(proc, s.rootfs);
+  }
+  if (c.operands.length < 2) throw new UsageError('"exec" requires a command (or --process)');
+  try {
+    proc = JSON.parse(fs.readFileSync(path.join(s.bundle, 'config.json'), 'utf8')).process ?? {};
+  } catch (e) {
+    throw new ToolError(`cannot read the container's config.json: ${(e as Error).message}`);
+  }
+  proc.args = c.operands.slice(1);
+  proc.terminal = c.o.has('tty');
+  const cwd = c.o.get('cwd');
+  if (typeof cwd === 'string') proc.cwd = cwd;
+  proc.env = [...(proc.env ?? []), ...(c.all.get('env') ?? [])];
+  const user = c.o.get('user');
+  if (typeof user === 'string') {
+    const m = /^(\d+)(?::(\d+))?$/.exec(user);
+    if (!m) throw new ToolError(`--user: expected uid[:gid], got '${user}'`);
+    proc.user = { ...(proc.user ?? {}), uid: Number(m[1]), ...(m[2] === undefined ? {} : { gid: Number(m[2]) }) };
+  }
+  const gids = c.all.get('additional-gids');
+  if (gids) proc.user = { ...(proc.user ?? {}), additionalGids: gids.flatMap((g) => g.split(',')).map(Number) };
+  const caps = c.all.get('cap');
+  if (caps) {
+    proc.capabilities ??= {};
+    for (const set of ['bounding', 'effective', 'permitted', 'ambient']) proc.capabilities[set] = [...new Set([...(proc.capabilities[set] ?? []), ...caps])];
+  }
+  if (c.o.has('no-new-privs')) proc.noNewPrivileges = true;
+  return parseProcess(proc, s.rootfs);
+}
+
+/** The namespaces of the init that are not ours (those `exec` enters). */
+function nsFlagsOf(pid: number): number {
+  const types: [string, number][] = [['user', 0x10000000], ['mnt', 0x00020000], ['uts', 0x04000000], ['ipc', 0x08000000], ['net', 0x40000000], ['pid', 0x20000000], ['cgroup', 0x02000000]];
+  return types.reduce((f, [t, flag]) => (fs.readlinkSync(`/proc/${pid}/ns/${t}`) === fs.readlinkSync(`/proc/self/ns/${t}`) ? f : f | flag), 0);
+}
+
+async function exec(c: Command): Promise<number> {
+  const id = theId(c, Infinity);
+  for (const key of ['process-label', 'apparmor', 'cgroup'] as const) if (c.o.has(key)) throw new ToolError(`--${key} is not supported by tsoci`);
+  const fds = c.o.get('preserve-fds');
+  if (fds !== undefined && fds !== '0') throw new ToolError('--preserve-fds is not supported by tsoci yet');
+  const d = new Dir(c.g.root, id);
+  d.lock();
+  const s = d.read();
+  const { status, pid } = d.status(s);
+  if (status === 'stopped' || !pid) throw new ToolError('cannot exec in a stopped container');
+  const p = execProcess(c, s);
+  const detach = c.o.has('detach');
+  const socket = c.o.get('console-socket');
+  if (p.terminal && detach && typeof socket !== 'string') throw new ToolError('cannot allocate tty if tsoci will detach without setting console socket');
+  if (p.terminal && !detach) throw new ToolError('process.terminal: tsoci exec gives a terminal only with -d and --console-socket');
+  if (!p.terminal && socket !== undefined) throw new ToolError('cannot use console socket if tsoci will not detach or allocate tty');
+  const pidFile = c.o.get('pid-file');
+  // with -d the executor writes the PID in the state directory, and we write --pid-file (no newline)
+  const tmpName = `exec-${process.pid}.pid`;
+  const where = {
+    pid, nsFlags: nsFlagsOf(pid), cgroupProcs: (s.cgroupDirs ?? []).map((dir) => path.join(dir, fs.existsSync(path.join(dir, 'tasks')) ? 'tasks' : 'cgroup.procs')),
+    pidDir: typeof pidFile === 'string' ? (detach ? d.dir : path.dirname(path.resolve(pidFile))) : undefined,
+    pidName: typeof pidFile === 'string' ? (detach ? tmpName : path.basename(pidFile)) : undefined,
+    detach, consoleSocket: typeof socket === 'string' ? path.resolve(socket) : undefined,
+    callerStderr: detach ? CALLER_STDERR : undefined,
+  };
+  const steps = execPlan(p, where);
+  if (c.o.has('dry-run')) return out(print(steps).join('\n') + '\n');
+  d.unlock();
+  const fd = planFd(steps);
+  const [file, args, opts] = executorArgs(c);
+  if (detach) {
+    const r = spawnSync(file, args.slice(1), { ...opts, stdio: ['inherit', 'inherit', 'pipe', fd, 2] });
+    fs.closeSync(fd);
+    if (r.error) throw new ToolError(`cannot run ${file}: ${r.error.message}`);
+    const said = String(r.stderr).split('\n').filter(Boolean).map((l) => l.replace(/^tsoci: /, ''));
+    if (r.status !== 0) throw new ToolError(said.at(-1) ?? `exec failed (exit status ${r.status})`);
+    if (typeof pidFile === 'string') {
+      const tmp = path.join(d.dir, tmpName);
+      writePidFile(pidFile, Number(fs.readFileSync(tmp, 'utf8').trim()));
+      fs.rmSync(tmp, { force: true });
+    }
+    return 0;
+  }
+  const child = spawn(file, args.slice(1), { ...opts, stdio: ['inherit', 'inherit', 'inherit', fd] });
+  fs.closeSync(fd);
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, forward);
+  return new Promise<number>((resolve) => child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (parseSignalName(sig) ?? 1) : 1))));
+}
+
 function state(c: Command): number {
   const d = new Dir(c.g.root, theId(c));
   d.lock();
@@ -510,13 +660,12 @@ export async function main(argv: string[]): Promise<{ status: number; stdout: st
     if (!name) throw new UsageError('no command given');
     const command = COMMANDS[name];
     if (!command) {
-      if (name === 'exec') throw new ToolError('exec is not supported by tsoci yet');
       if (['pause', 'resume', 'update', 'ps', 'events', 'checkpoint', 'restore'].includes(name)) throw new ToolError(`${name} is not supported by tsoci`);
       throw new UsageError(`unknown command '${name}'`);
     }
-    const { o, operands } = parseCommand(words, command.options);
+    const { o, all, operands } = parseCommand(words, command.options, name === 'exec');
     if (g.debug) logRecord(g, 'debug', `tsoci ${argv.join(' ')}`);
-    const status = await command.run({ g, name, o, operands, argv });
+    const status = await command.run({ g, name, o, all, operands, argv });
     return { status, stdout: stdoutText, g };
   } catch (e) {
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);

@@ -30,7 +30,26 @@ export interface Rlimit {
   hard?: bigint;
 }
 
-export interface Container {
+export interface ProcessSpec {
+  args: string[];
+  /** args[0] as found in the rootfs (with the container's PATH) */
+  file: string;
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  umask?: number;
+  caps?: CapSets;
+  rlimits: Rlimit[];
+  noNewPrivileges: boolean;
+  oomScoreAdj?: number;
+  /** a pty, its master for the caller's --console-socket */
+  terminal: boolean;
+  consoleSize?: { height: number; width: number };
+}
+
+export interface Container extends ProcessSpec {
   ociVersion: string;
   /** the bundle and the rootfs, absolute */
   bundle: string;
@@ -262,6 +281,70 @@ function homeOf(rootfs: string, uid: number): string {
   }
 }
 
+/** An OCI process object (config.json's, or `exec --process`'s), checked;
+ * args[0] found in the rootfs. */
+export function parseProcess(proc: Json, rootfs: string): ProcessSpec {
+  const args = strings(proc.args, 'process.args');
+  if (!args.length) throw new ToolError('process.args: empty (there is no program to run)');
+  const env = strings(proc.env, 'process.env');
+  const user = isObject(proc.user) ? proc.user : {};
+  // as runc: HOME, when unset, is the user's home in the container's /etc/passwd, or /
+  if (!env.some((kv) => kv.startsWith('HOME='))) env.push(`HOME=${homeOf(rootfs, typeof user.uid === 'number' ? user.uid : 0)}`);
+  const cwd = innerPath(str(proc.cwd ?? '/', 'process.cwd'), 'process.cwd');
+  if (present(user.username)) throw refuse('process.user.username', 'is not for Linux (give uid and gid)');
+  const caps = isObject(proc.capabilities)
+    ? {
+        bounding: capMask(proc.capabilities.bounding, 'process.capabilities.bounding'),
+        effective: capMask(proc.capabilities.effective, 'process.capabilities.effective'),
+        permitted: capMask(proc.capabilities.permitted, 'process.capabilities.permitted'),
+        inheritable: capMask(proc.capabilities.inheritable, 'process.capabilities.inheritable'),
+        ambient: capMask(proc.capabilities.ambient, 'process.capabilities.ambient'),
+      }
+    : undefined;
+  const rlimits: Rlimit[] = (Array.isArray(proc.rlimits) ? proc.rlimits : []).map((r, i) => {
+    const field = `process.rlimits[${i}]`;
+    if (!isObject(r)) throw new ToolError(`${field}: expected an object`);
+    const name = str(r.type, `${field}.type`).replace(/^RLIMIT_/, '');
+    const resource = RLIMITS.indexOf(name);
+    if (resource < 0) throw new ToolError(`${field}.type '${r.type}' is not a resource limit`);
+    const value = (v: unknown, which: string) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ToolError(`${field}.${which}: expected a non-negative integer`);
+      const big = BigInt(v);
+      return big >= 2n ** 63n ? undefined : big; // 2^64-1 is infinity
+    };
+    return { resource, name: `RLIMIT_${name}`, soft: value(r.soft, 'soft'), hard: value(r.hard, 'hard') };
+  });
+  const program = findInRoot(rootfs, args[0], env, cwd);
+  if (!program) {
+    throw new ToolError(args[0].includes('/')
+      ? `exec: "${args[0]}": stat ${args[0]}: no such file or directory`
+      : `exec: "${args[0]}": executable file not found in $PATH`);
+  }
+
+  return {
+    args,
+    file: program,
+    env,
+    cwd,
+    uid: uint(user.uid ?? 0, 'process.user.uid'),
+    gid: uint(user.gid ?? 0, 'process.user.gid'),
+    additionalGids: (Array.isArray(user.additionalGids) ? user.additionalGids : []).map((g, i) => uint(g, `process.user.additionalGids[${i}]`)),
+    umask: user.umask === undefined ? undefined : uint(user.umask, 'process.user.umask', 0o777),
+    caps,
+    rlimits,
+    noNewPrivileges: proc.noNewPrivileges === true,
+    terminal: proc.terminal === true,
+    consoleSize: isObject(proc.consoleSize)
+      ? { height: uint(proc.consoleSize.height, 'process.consoleSize.height', 65535), width: uint(proc.consoleSize.width, 'process.consoleSize.width', 65535) }
+      : undefined,
+    oomScoreAdj: proc.oomScoreAdj === undefined ? undefined : (() => {
+      const v = proc.oomScoreAdj;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < -1000 || v > 1000) throw new ToolError('process.oomScoreAdj: expected an integer from -1000 to 1000');
+      return v;
+    })(),
+  };
+}
+
 export function readConfig(bundle: string, id: string): Container {
   const file = path.join(bundle, 'config.json');
   let c: unknown;
@@ -350,43 +433,7 @@ export function readConfig(bundle: string, id: string): Container {
     }
   }
 
-  // the process
-  const args = strings(proc.args, 'process.args');
-  if (!args.length) throw new ToolError('process.args: empty (there is no program to run)');
-  const env = strings(proc.env, 'process.env');
-  const user = isObject(proc.user) ? proc.user : {};
-  // as runc: HOME, when unset, is the user's home in the container's /etc/passwd, or /
-  if (!env.some((kv) => kv.startsWith('HOME='))) env.push(`HOME=${homeOf(rootfs, typeof user.uid === 'number' ? user.uid : 0)}`);
-  const cwd = innerPath(str(proc.cwd ?? '/', 'process.cwd'), 'process.cwd');
-  if (present(user.username)) throw refuse('process.user.username', 'is not for Linux (give uid and gid)');
-  const caps = isObject(proc.capabilities)
-    ? {
-        bounding: capMask(proc.capabilities.bounding, 'process.capabilities.bounding'),
-        effective: capMask(proc.capabilities.effective, 'process.capabilities.effective'),
-        permitted: capMask(proc.capabilities.permitted, 'process.capabilities.permitted'),
-        inheritable: capMask(proc.capabilities.inheritable, 'process.capabilities.inheritable'),
-        ambient: capMask(proc.capabilities.ambient, 'process.capabilities.ambient'),
-      }
-    : undefined;
-  const rlimits: Rlimit[] = (Array.isArray(proc.rlimits) ? proc.rlimits : []).map((r, i) => {
-    const field = `process.rlimits[${i}]`;
-    if (!isObject(r)) throw new ToolError(`${field}: expected an object`);
-    const name = str(r.type, `${field}.type`).replace(/^RLIMIT_/, '');
-    const resource = RLIMITS.indexOf(name);
-    if (resource < 0) throw new ToolError(`${field}.type '${r.type}' is not a resource limit`);
-    const value = (v: unknown, which: string) => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ToolError(`${field}.${which}: expected a non-negative integer`);
-      const big = BigInt(v);
-      return big >= 2n ** 63n ? undefined : big; // 2^64-1 is infinity
-    };
-    return { resource, name: `RLIMIT_${name}`, soft: value(r.soft, 'soft'), hard: value(r.hard, 'hard') };
-  });
-  const program = findInRoot(rootfs, args[0], env, cwd);
-  if (!program) {
-    throw new ToolError(args[0].includes('/')
-      ? `exec: "${args[0]}": stat ${args[0]}: no such file or directory`
-      : `exec: "${args[0]}": executable file not found in $PATH`);
-  }
+  const processSpec = parseProcess(proc, rootfs);
 
   const annotations: Record<string, string> = {};
   if (isObject(c.annotations)) for (const [k, v] of Object.entries(c.annotations)) annotations[k] = str(v, `annotations.${k}`);
@@ -407,27 +454,8 @@ export function readConfig(bundle: string, id: string): Container {
     maskedPaths: strings(linux.maskedPaths, 'linux.maskedPaths').map((p, i) => innerPath(p, `linux.maskedPaths[${i}]`)),
     readonlyPaths: strings(linux.readonlyPaths, 'linux.readonlyPaths').map((p, i) => innerPath(p, `linux.readonlyPaths[${i}]`)),
     sysctl,
-    args,
-    file: program,
-    env,
-    cwd,
-    uid: uint(user.uid ?? 0, 'process.user.uid'),
-    gid: uint(user.gid ?? 0, 'process.user.gid'),
-    additionalGids: (Array.isArray(user.additionalGids) ? user.additionalGids : []).map((g, i) => uint(g, `process.user.additionalGids[${i}]`)),
-    umask: user.umask === undefined ? undefined : uint(user.umask, 'process.user.umask', 0o777),
-    caps,
-    rlimits,
-    noNewPrivileges: proc.noNewPrivileges === true,
+    ...processSpec,
     cgroup: parseResources(linux, id),
-    terminal: proc.terminal === true,
-    consoleSize: isObject(proc.consoleSize)
-      ? { height: uint(proc.consoleSize.height, 'process.consoleSize.height', 65535), width: uint(proc.consoleSize.width, 'process.consoleSize.width', 65535) }
-      : undefined,
-    oomScoreAdj: proc.oomScoreAdj === undefined ? undefined : (() => {
-      const v = proc.oomScoreAdj;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < -1000 || v > 1000) throw new ToolError('process.oomScoreAdj: expected an integer from -1000 to 1000');
-      return v;
-    })(),
     annotations,
   };
 }

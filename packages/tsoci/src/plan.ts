@@ -8,7 +8,7 @@ import {
   bindSteps, deviceSteps, devLinkSteps, errno, mapText, mkdirIn, mountIn, nsFlag, MS, O,
   type IdRange, type NsType, type Step,
 } from 'tscontainer-core';
-import type { Container, Mount } from './config';
+import type { Container, Mount, ProcessSpec } from './config';
 
 // descriptor slots
 const FIFO = 0;
@@ -176,3 +176,53 @@ export function plan(c: Container, w: Where): Step[] {
 export const pidFileName = 'init.pid';
 export const fifoName = 'exec.fifo';
 export const stateFile = (dir: string) => path.join(dir, 'state.json');
+
+/** where and how `exec` runs a process in a container */
+export interface ExecWhere {
+  /** the init's host PID, and the namespaces of it that are not ours */
+  pid: number;
+  nsFlags: number;
+  /** the cgroups' files that take a process */
+  cgroupProcs: string[];
+  /** the pid file: a directory and a name */
+  pidDir?: string;
+  pidName?: string;
+  detach: boolean;
+  consoleSocket?: string;
+  callerStderr?: number;
+}
+
+/** `exec`: the container's namespaces entered with one setns(pidfd) (as
+ * tsnsenter enters a process's), its cgroups joined, then a fork (a new or
+ * joined PID namespace holds only children) that takes the process's
+ * credentials, capabilities, directory and environment and execs. */
+export function execPlan(p: ProcessSpec, w: ExecWhere): Step[] {
+  const INIT = 5;
+  const steps: Step[] = [{ op: 'nondumpable' }];
+  if (w.pidDir) steps.push({ op: 'pidfile-open', dir: w.pidDir, name: w.pidName!, slot: PIDFILE, as: 'the pid file' });
+  if (p.terminal && w.consoleSocket) steps.push({ op: 'console-connect', path: w.consoleSocket, slot: CONSOLE, as: 'the console socket' });
+  for (const r of p.rlimits) steps.push({ op: 'rlimit', resource: r.resource, name: r.name, soft: r.soft, hard: r.hard });
+  if (p.oomScoreAdj !== undefined) steps.push({ op: 'write', path: '/proc/self/oom_score_adj', data: String(p.oomScoreAdj) });
+  for (const file of w.cgroupProcs) steps.push({ op: 'write', path: file, data: '0' });
+  steps.push({ op: 'pidfd-open', pid: w.pid, slot: INIT, as: 'pidfd[init]' });
+  if (w.nsFlags) steps.push({ op: 'setns', slot: INIT, nstype: w.nsFlags, what: 'pidfd[init]' });
+  steps.push({ op: 'close', slot: INIT, what: 'pidfd[init]' });
+  steps.push({
+    op: 'fork', signals: w.detach ? 'detach' : 'forward', untraced: false,
+    parent: w.pidDir ? [{ op: 'pidfile-write', slot: PIDFILE, who: 'child' }] : [],
+  });
+  if (w.pidDir) steps.push({ op: 'close', slot: PIDFILE, what: 'the pid file' });
+  if (p.terminal && w.consoleSocket) steps.push({ op: 'console', slot: CONSOLE, rows: p.consoleSize?.height ?? 0, cols: p.consoleSize?.width ?? 0 });
+  steps.push({ op: 'setgroups', groups: p.additionalGids }, { op: 'setgid', gid: p.gid });
+  if (p.uid !== 0 && p.caps) steps.push({ op: 'keep-permitted' });
+  steps.push({ op: 'setuid', uid: p.uid });
+  if (p.caps) steps.push({ op: 'capsets', sets: p.caps });
+  if (p.noNewPrivileges) steps.push({ op: 'no-new-privs' });
+  steps.push({ op: 'chdir', path: p.cwd });
+  if (p.umask !== undefined) steps.push({ op: 'umask', mode: p.umask });
+  steps.push({ op: 'environ', vars: p.env, summary: `process.env (${p.env.length} variables), nothing inherited` });
+  if (w.callerStderr !== undefined) steps.push({ op: 'stderr', fd: w.callerStderr, restore: !(p.terminal && w.consoleSocket) });
+  if (w.detach) steps.push({ op: 'ready' });
+  steps.push({ op: 'exec', file: p.file, argv: p.args });
+  return steps;
+}

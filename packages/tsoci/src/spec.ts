@@ -70,7 +70,7 @@ export function features(version: string, specVersion: string): Record<string, u
       'linux.cgroupsPath as systemd\'s slice:prefix:name', 'linux.devices',
       'hooks', 'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
       'linux.timeOffsets', 'linux.mountLabel', 'mounts[].type cgroup', 'mount options tmpcopyup, idmap',
-      'exec', 'pause', 'resume', 'update', 'ps', 'checkpoint', 'restore',
+      'pause', 'resume', 'update', 'ps', 'checkpoint', 'restore',
     ],
     'org.tscontainer.tsoci.rlimits': RLIMITS.map((r) => `RLIMIT_${r}`),
   };
