@@ -67,24 +67,8 @@ export interface Container extends ProcessSpec {
   maskedPaths: string[];
   readonlyPaths: string[];
   sysctl: [string, string][];
-  args: string[];
-  /** args[0] as found in the rootfs (with the container's PATH) */
-  file: string;
-  env: string[];
-  cwd: string;
-  uid: number;
-  gid: number;
-  additionalGids: number[];
-  umask?: number;
-  caps?: CapSets;
-  rlimits: Rlimit[];
-  noNewPrivileges: boolean;
-  oomScoreAdj?: number;
   /** linux.resources and cgroupsPath */
   cgroup?: CgroupPlan;
-  /** a pty, its master for the caller's --console-socket */
-  terminal: boolean;
-  consoleSize?: { height: number; width: number };
   annotations: Record<string, string>;
 }
 
