@@ -3,7 +3,7 @@
 import fs = require('fs');
 import path = require('path');
 import {
-  addon, callerEnv as defaultEnv, Checks, envTable, getopt, nulWords, readProcBytes, mustBeDirectory, mustExist, numericId, print, program, readMountinfo, readProc,
+  addon, callerEnv as defaultEnv, Checks, envTable, getopt, nulWords, readProcBytes, mustBeDirectory, numericId, print, program, readMountinfo, readProc,
   ToolError, UsageError, NAMESPACES,
   type NsType, type Option, type Link, type Outcome, type Program, type Tool,
   STANDARD_OPTIONS, helpOrVersion,

@@ -1,7 +1,6 @@
 // tsreexec: the in-container init step, run as the program of
 // `tsunshare ... --fork`, in the new namespaces. Its options, the usage text,
 // and argv → validated ReexecOptions; nothing here changes the system.
-import fs = require('fs');
 import path = require('path');
 import {
   ALL_CAPS, callerEnv, Checks, envTable, getopt, mustExist, numericId, parseCaps, print, program,

@@ -1,6 +1,5 @@
 // tsunshare's command line: the options table, the usage text, and argv →
 // validated UnshareOptions. Nothing here changes the system.
-import fs = require('fs');
 import path = require('path');
 import {
   getopt, parseMapSpec, numericId, parseSignalName, program, uidOf, gidOf,
