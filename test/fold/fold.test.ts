@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import fs = require('fs');
 import path = require('path');
 import { cgroupBase } from '../lib/cgroups';
+import { rootfs } from '../lib/rootfs';
 import { ROOT, scratch, sh } from '../lib/run';
 
 const NS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup'];
@@ -77,10 +78,7 @@ t.test('strace: a folded chain is one Node exec and one tscore-exec exec before 
 
 t.test('the whole container as one command line: one Node start, the same as unfolded', async (t) => {
   const cg = cgroupBase(t);
-  const dir = scratch(t);
-  fs.chmodSync(dir, 0o755);
-  const made = sh(`sh ${path.join(ROOT, 'test', 'fixtures', 'make-rootfs.sh')} ${dir}/root`);
-  t.equal(made.status, 0, made.stderr);
+  const { dir } = rootfs(t);
   const chain = `tscgcreate -g memory,pids:${cg}/box --memory 64M --pids 64 tscgexec -g memory,pids:${cg}/box ` +
     'tsmaproot --map-users 0:100000:65536 --map-groups 0:100000:65536 tsunshare -UpmnuiC --keep-caps --fork ' +
     `tsreexec --hostname box --rootfs ${dir}/root --proc --dev --lo-up --init -- sh -c 'id -u; cat /proc/self/uid_map; echo $$; hostname; ls /'`;

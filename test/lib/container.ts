@@ -1,11 +1,11 @@
 // A real container for escape tests: a busybox root (test/fixtures), pivoted
 // into (not chrooted) in new pid and mount namespaces made by tsunshare, its
 // own /proc, a host-side marker it must never see. Killed at teardown.
-import { spawnSync } from 'child_process';
 import fs = require('fs');
 import path = require('path');
 import type { Test } from 'tap';
-import { background, childrenOf, firstLine, ROOT, scratch } from './run';
+import { rootfs } from './rootfs';
+import { background, childrenOf, firstLine } from './run';
 
 export interface Container {
   /** PID 1 of the container, as the host sees it */
@@ -22,12 +22,8 @@ const PIVOT = (root: string, env: string) =>
 
 /** `env(host)`: the environment of the container's processes (NAME=VALUE words) */
 export async function container(t: Test, options = '-pm', env = (_host: string) => 'CONTAINER=1'): Promise<Container> {
-  const dir = scratch(t);
-  const root = path.join(dir, 'root');
+  const { dir, root } = rootfs(t);
   const host = path.join(dir, 'host');
-  const made = spawnSync('sh', [path.join(ROOT, 'test', 'fixtures', 'make-rootfs.sh'), root], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`make-rootfs: ${made.stderr}`);
-  fs.chmodSync(dir, 0o755); // a container root mapped to another uid must reach its rootfs
   fs.mkdirSync(host);
   fs.mkdirSync(path.join(root, '.old'));
   fs.writeFileSync(path.join(host, 'HOST-MARKER'), 'host\n');

@@ -1,23 +1,11 @@
 // The seeds' container handshake, as a shell script with no sleeps: the
 // child waits in tsreexec --wait, the parent reads its PID from a FIFO,
 // writes its maps with tsmaproot, and lets it go.
-import { spawnSync } from 'child_process';
-import fs = require('fs');
-import path = require('path');
 import type { Test } from 'tap';
-import { ROOT, scratch, sh, type Result } from './run';
+import { scratch, sh, type Result } from './run';
+export { rootfs } from './rootfs';
 
 export const MAPS = '--map-users 0:100000:65536 --map-groups 0:100000:65536';
-
-/** A busybox rootfs in a scratch dir that uid 100000 can reach. */
-export function rootfs(t: Test): { dir: string; root: string } {
-  const dir = scratch(t);
-  fs.chmodSync(dir, 0o755);
-  const root = path.join(dir, 'root');
-  const made = spawnSync('sh', [path.join(ROOT, 'test', 'fixtures', 'make-rootfs.sh'), root], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`make-rootfs: ${made.stderr}`);
-  return { dir, root };
-}
 
 /** The script, for `sh`: the container's program gets `program` (shell words). */
 export function handshakeScript(run: string, reexec: string, program: string, unshare = '-Upmnui', maps = MAPS): string {
