@@ -87,6 +87,8 @@ export type Step = {
   /** paths inside a new root (its O_PATH fd in `root`), resolved as from inside it */
   | { op: 'mkdir-in'; root: number; path: string; mode: number }
   | { op: 'touch-in'; root: number; path: string }
+  /** a device node (or FIFO): mode holds its S_IF* type; made with umask 0, then chowned */
+  | { op: 'mknod-in'; root: number; path: string; mode: number; major: number; minor: number; uid: number; gid: number }
   | { op: 'symlink-in'; root: number; target: string; path: string }
   | { op: 'mount-in'; root: number; source: string | null; path: string; fstype: string | null; flags: number; data: string | null }
   | { op: 'pivot-root'; root: number; path: string }
@@ -179,6 +181,7 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'console': return `open("/dev/ptmx"), its master sent to ${slotName(names, s.slot)} (SCM_RIGHTS); setsid(); the slave as stdio and controlling terminal${s.rows && s.cols ? ` (${s.cols}x${s.rows})` : ''}`;
     case 'mkdir-in': return `mkdir(${q(s.path)} in the new root, 0${s.mode.toString(8)})`;
     case 'touch-in': return `create ${q(s.path)} in the new root`;
+    case 'mknod-in': return `mknod(${q(s.path)} in the new root, 0${s.mode.toString(8)}, makedev(${s.major}, ${s.minor})), chown(${s.uid}, ${s.gid})`;
     case 'symlink-in': return `symlink(${q(s.target)}, ${q(s.path)} in the new root)`;
     case 'mount-in': return `mount(${q(s.source)}, ${q(s.path)} in the new root, ${q(s.fstype)}, ${mountNames(s.flags)}, ${q(s.data)})`;
     case 'pivot-root': return `pivot_root(${q(s.path)}), the old root detached`;
@@ -244,6 +247,7 @@ function args(s: Step, names: SlotNames): string[] {
     case 'write-fd': return [String(s.slot), s.data];
     case 'mkdir-in': return [String(s.root), s.path, String(s.mode)];
     case 'touch-in': return [String(s.root), s.path];
+    case 'mknod-in': return [String(s.root), s.path, String(s.mode), String(s.major), String(s.minor), String(s.uid), String(s.gid)];
     case 'symlink-in': return [String(s.root), s.target, s.path];
     case 'mount-in': return [String(s.root), s.source ?? '', s.path, s.fstype ?? '', String(s.flags), s.data ?? ''];
     case 'pivot-root': return [String(s.root)];

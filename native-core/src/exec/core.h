@@ -104,6 +104,7 @@ int step_stderr(struct ctx *c, char **w, int n);
 /* a new root (root.c) */
 int step_mkdir_in(struct ctx *c, char **w, int n);
 int step_touch_in(struct ctx *c, char **w, int n);
+int step_mknod_in(struct ctx *c, char **w, int n);
 int step_symlink_in(struct ctx *c, char **w, int n);
 int step_mount_in(struct ctx *c, char **w, int n);
 int step_pivot_root(struct ctx *c, char **w, int n);

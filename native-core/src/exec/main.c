@@ -55,6 +55,7 @@ static const struct op ops[] = {
 	{ "no-new-privs", 0, 0, step_no_new_privs },
 	{ "mkdir-in", 3, 0, step_mkdir_in },
 	{ "touch-in", 2, 0, step_touch_in },
+	{ "mknod-in", 7, 0, step_mknod_in },
 	{ "symlink-in", 3, 0, step_symlink_in },
 	{ "mount-in", 6, 0, step_mount_in },
 	{ "pivot-root", 1, 0, step_pivot_root },

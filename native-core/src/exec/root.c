@@ -18,6 +18,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -83,6 +84,27 @@ int step_touch_in(struct ctx *c, char **w, int n)
 	}
 	close(fd);
 	return 0;
+}
+
+/* mknod-in ROOT PATH MODE MAJOR MINOR UID GID: a device node (or FIFO) with
+ * exactly MODE (umask 0 for the call), then its owner, never following a
+ * last symlink */
+int step_mknod_in(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	const char *name;
+	int dir = parent_in_root(root_fd(c, w[0]), w[1], &name);
+	if (dir < 0)
+		return -1;
+	mode_t old = umask(0);
+	int r = mknodat(dir, name, (mode_t)unum(w[2], 10), makedev((unsigned)unum(w[3], 10), (unsigned)unum(w[4], 10)));
+	umask(old);
+	if (r == 0)
+		r = fchownat(dir, name, (uid_t)unum(w[5], 10), (gid_t)unum(w[6], 10), AT_SYMLINK_NOFOLLOW);
+	int err = errno;
+	close(dir);
+	errno = err;
+	return r;
 }
 
 /* symlink-in ROOT TARGET PATH */

@@ -5,6 +5,7 @@
 import fs = require('fs');
 import path = require('path');
 import { parseResources, type CgroupPlan } from './cgroup';
+import { parseDevices, type Device } from './devices';
 import { CAPS, errno as E, MS, NAMESPACES, addon, checkMap, nsFlag, ToolError, type CapSets, type IdRange, type NsType } from 'tscontainer-core';
 
 export interface Mount {
@@ -67,6 +68,8 @@ export interface Container extends ProcessSpec {
   maskedPaths: string[];
   readonlyPaths: string[];
   sysctl: [string, string][];
+  /** linux.devices and runc's defaults */
+  devices: Device[];
   /** linux.resources and cgroupsPath */
   cgroup?: CgroupPlan;
   annotations: Record<string, string>;
@@ -350,11 +353,8 @@ export function readConfig(bundle: string, id: string): Container {
     if (present(proc[key])) throw refuse(`process.${key}`);
   }
   const linux = isObject(c.linux) ? c.linux : {};
-  for (const key of ['seccomp', 'devices', 'intelRdt', 'personality', 'timeOffsets', 'mountLabel', 'memoryPolicy', 'netDevices'] as const) {
-    if (present(linux[key])) {
-      const later = ['seccomp', 'devices'].includes(key);
-      throw refuse(`linux.${key}`, later ? 'is not supported by tsoci yet' : 'is not supported by tsoci');
-    }
+  for (const key of ['seccomp', 'intelRdt', 'personality', 'timeOffsets', 'mountLabel', 'memoryPolicy', 'netDevices'] as const) {
+    if (present(linux[key])) throw refuse(`linux.${key}`, key === 'seccomp' ? 'is not supported by tsoci yet' : 'is not supported by tsoci');
   }
 
   const root = isObject(c.root) ? c.root : undefined;
@@ -438,6 +438,7 @@ export function readConfig(bundle: string, id: string): Container {
     maskedPaths: strings(linux.maskedPaths, 'linux.maskedPaths').map((p, i) => innerPath(p, `linux.maskedPaths[${i}]`)),
     readonlyPaths: strings(linux.readonlyPaths, 'linux.readonlyPaths').map((p, i) => innerPath(p, `linux.readonlyPaths[${i}]`)),
     sysctl,
+    devices: parseDevices(linux.devices),
     ...processSpec,
     cgroup: parseResources(linux, id),
     annotations,

@@ -5,10 +5,11 @@
 // waiting on the exec FIFO, and `start` lets it exec the program.
 import path = require('path');
 import {
-  bindSteps, deviceSteps, devLinkSteps, errno, mapText, mkdirIn, mountIn, nsFlag, MS, O,
+  bindSteps, devLinkSteps, errno, mapText, mkdirIn, mountIn, nsFlag, MS, O,
   type IdRange, type NsType, type Step,
 } from 'tscontainer-core';
 import type { Container, Mount, ProcessSpec } from './config';
+import { deviceNodeSteps, inUserNs } from './devices';
 
 // descriptor slots
 const FIFO = 0;
@@ -68,8 +69,8 @@ function mountSteps(m: Mount, made: Set<string>): Step[] {
   return steps;
 }
 
-/** /dev is a fresh file system (not bound from the host): the container's devices and links go in it */
-const freshDev = (c: Container) => c.mounts.some((m) => m.destination === '/dev' && !m.bind);
+/** /dev is not bound from the host: the container's devices and links go in it (runc's rule) */
+const setupDev = (c: Container) => !c.mounts.some((m) => m.destination === '/dev' && m.bind);
 
 export function plan(c: Container, w: Where): Step[] {
   const steps: Step[] = [{ op: 'nondumpable' }];
@@ -128,7 +129,8 @@ export function plan(c: Container, w: Where): Step[] {
   );
   const made = new Set<string>();
   for (const m of c.mounts) steps.push(...mountSteps(m, made));
-  if (freshDev(c)) steps.push(...deviceSteps(ROOT), ...devLinkSteps(ROOT, errno.EEXIST));
+  // in a user namespace mknod is refused: the host's nodes are bound instead
+  if (setupDev(c)) steps.push(...deviceNodeSteps(ROOT, c.devices, userNs || inUserNs()), ...devLinkSteps(ROOT, errno.EEXIST));
 
   if (w.noPivot) {
     // runc's --no-pivot: the root moved onto / and chrooted into
@@ -151,10 +153,16 @@ export function plan(c: Container, w: Where): Step[] {
     );
   }
   for (const p of c.maskedPaths) steps.push({ op: 'mask-in', root: ROOT, path: p });
+  // the terminal: of the container's own devpts, before the credentials
+  // change; its slave bound on /dev/console (runc's, for the init)
+  if (c.terminal && w.consoleSocket) {
+    steps.push(
+      { op: 'console', slot: CONSOLE, rows: c.consoleSize?.height ?? 0, cols: c.consoleSize?.width ?? 0 },
+      { op: 'touch-in', root: ROOT, path: '/dev/console' }, mountIn(ROOT, '/proc/self/fd/0', '/dev/console', null, MS.BIND),
+    );
+  }
   if (c.readonlyRoot) steps.push(mountIn(ROOT, null, '/', null, MS.REMOUNT | MS.BIND | MS.RDONLY));
   steps.push({ op: 'close', slot: ROOT, what: 'rootfd' });
-  // the terminal: of the container's own devpts, before the credentials change
-  if (c.terminal && w.consoleSocket) steps.push({ op: 'console', slot: CONSOLE, rows: c.consoleSize?.height ?? 0, cols: c.consoleSize?.width ?? 0 });
 
   // credentials: groups and gid while we may, the permitted set kept across
   // a setuid away from root for the capabilities asked, then the sets

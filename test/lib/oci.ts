@@ -1,0 +1,71 @@
+// Bundles for tsoci's tests: the busybox rootfs and `tsoci spec`'s
+// config.json changed by the test, in a scratch directory with its own
+// state root; teardown kills whatever container init is left, by its PID.
+import type { Test } from 'tap';
+import fs = require('fs');
+import path = require('path');
+import { ROOT, scratch, sh, tool } from './run';
+
+export type Json = Record<string, any>;
+
+export interface Bundle {
+  dir: string;
+  bundle: string;
+  rootfs: string;
+  state: string;
+  /** tsoci --root <state> ... */
+  oci: (args: string[]) => ReturnType<typeof tool>;
+  /** a command of tsoci whose container keeps its stdio: output to files, read back */
+  detached: (args: string) => { status: number | null; stdout: string; stderr: string };
+}
+
+export function bundle(t: Test, edit: (c: Json) => void = () => {}): Bundle {
+  const dir = scratch(t);
+  fs.chmodSync(dir, 0o755); // a container root mapped to another uid reaches its rootfs
+  const b = path.join(dir, 'bundle');
+  const rootfs = path.join(b, 'rootfs');
+  fs.mkdirSync(b);
+  const made = sh(`sh ${ROOT}/test/fixtures/make-rootfs.sh ${rootfs}`);
+  if (made.status !== 0) throw new Error(made.stderr);
+  const spec = tool('tsoci', ['spec', '--bundle', b]);
+  if (spec.status !== 0) throw new Error(spec.stderr);
+  const config = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
+  config.root.readonly = false;
+  edit(config);
+  fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config));
+  const state = path.join(dir, 'state');
+  const oci = (args: string[]) => tool('tsoci', ['--root', state, ...args]);
+  const detached = (args: string) => {
+    const r = sh(`tsoci --root ${state} ${args} </dev/null >${dir}/out 2>${dir}/err`);
+    return { status: r.status, stdout: fs.readFileSync(`${dir}/out`, 'utf8'), stderr: fs.readFileSync(`${dir}/err`, 'utf8') };
+  };
+  t.teardown(() => {
+    for (const id of fs.existsSync(state) ? fs.readdirSync(state) : []) {
+      try {
+        const pid = Number(fs.readFileSync(path.join(state, id, 'init.pid'), 'utf8'));
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+  return { dir, bundle: b, rootfs, state, oci, detached };
+}
+
+export const args = (script: string) => (c: Json) => {
+  c.process.args = ['sh', '-c', script];
+};
+
+/** The process is there and not a zombie. */
+export function alive(pid: number): boolean {
+  try {
+    return !/^\S+ \(.*\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** /proc/PID/status's State letter */
+export function procState(pid: number): string {
+  return /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '?';
+}
