@@ -16,6 +16,8 @@ export interface CallerRecord {
   stdio: [number, number, number];
   /** every descriptor open at launch */
   fds: number[];
+  /** the launcher's own path: the executor, with the addon beside it */
+  exe: string;
 }
 
 let record: CallerRecord | null | undefined;
@@ -26,12 +28,13 @@ export function callerRecord(): CallerRecord | null {
   if (record !== undefined) return record;
   const text = process.env[RECORD];
   delete process.env[RECORD];
-  const m = text?.match(/^ign=([0-9a-f]+):blk=([0-9a-f]+):nofile=(\d+),(\d+):fl=(-?\d+),(-?\d+),(-?\d+):fds=([\d,]*)$/);
+  const m = text?.match(/^ign=([0-9a-f]+):blk=([0-9a-f]+):nofile=(\d+),(\d+):fl=(-?\d+),(-?\d+),(-?\d+):fds=([\d,]*):exe=(\/[^]*)$/);
   record = m
     ? {
         ignored: m[1], blocked: m[2], nofile: [m[3], m[4]],
         stdio: [Number(m[5]), Number(m[6]), Number(m[7])],
         fds: m[8].split(',').filter(Boolean).map(Number),
+        exe: m[9],
       }
     : null;
   return record;

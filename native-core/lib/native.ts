@@ -1,6 +1,7 @@
 // Finds and loads the prebuilt addon; tscore-exec sits in the same folder.
 import fs = require('fs');
 import path = require('path');
+import { callerRecord } from './entry';
 import { ToolError } from './errors';
 
 interface Addon {
@@ -27,9 +28,11 @@ let found: { addon: Addon; dir: string } | undefined;
 
 function load(): { addon: Addon; dir: string } {
   if (found) return found;
-  // Fast path: the prebuild we ship. node-gyp-build's directory scan costs ~2 ms
-  // of every tool start, so it is only the fallback (dev builds, other layouts).
-  const dir = path.join(root(), 'prebuilds', `${process.platform}-${process.arch}`);
+  // Fast path: beside the launcher that started this tool, else the prebuild
+  // we ship. node-gyp-build's directory scan costs ~2 ms of every tool
+  // start, so it is only the fallback (dev builds, other layouts).
+  const launcher = callerRecord()?.exe;
+  const dir = launcher ? path.dirname(launcher) : path.join(root(), 'prebuilds', `${process.platform}-${process.arch}`);
   const file = path.join(dir, 'tscontainer-core.node');
   if (fs.existsSync(file)) {
     found = { addon: loadAddon(file), dir };

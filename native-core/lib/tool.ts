@@ -63,8 +63,8 @@ function handover(tool: string, argv: string[], steps: Step[], env: string[]): n
   const exe = executorPath();
   const record = callerRecord();
   const head: Step[] = [...(record ? [{ op: 'caller' as const, record }] : []), { op: 'environ', vars: env }];
-  const NUL = Buffer.of(0);
-  const fd = addon().memfd(Buffer.concat(encode([...head, ...steps]).flatMap((w) => [encodeBytes(w), NUL])));
+  // one conversion of the whole plan: NUL-terminated words
+  const fd = addon().memfd(encodeBytes(encode([...head, ...steps]).map((w) => `${w}\0`).join('')));
   if (fd < 0) throw new ToolError(`cannot hand the plan to ${exe}: ${addon().strerror(-fd)}`);
   const err = addon().execve(exe, [tool, ...argv.map(encodeBytes)], [`TSCORE_PLAN=${fd}`], [...inheritedFds(), fd]);
   throw new ToolError(`cannot execute ${exe}: ${addon().strerror(err)}`);
