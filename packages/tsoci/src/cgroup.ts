@@ -74,7 +74,9 @@ export function parseResources(linux: Json, id: string): CgroupPlan | undefined 
  * directories this call made, deepest last, for delete. Undone on failure. */
 export function makeCgroups(p: CgroupPlan): { dirs: CgroupDir[]; made: string[] } {
   const cg = readCgroups();
-  const dirs = resolveSpec(cg, { controllers: p.controllers, path: p.path });
+  // and the freezer (v1's), for pause and resume
+  const freezer = cg.hierarchies.some((h) => h.version === 1 && h.controllers.includes('freezer')) ? ['freezer'] : [];
+  const dirs = resolveSpec(cg, { controllers: [...p.controllers, ...freezer], path: p.path });
   const made: string[] = [];
   try {
     for (const d of dirs) {

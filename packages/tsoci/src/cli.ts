@@ -12,6 +12,8 @@ import {
 import { cgroupJoinSteps, makeCgroups, removeCgroups } from './cgroup';
 import { parseProcess, readConfig } from './config';
 import { defaultSpec, features } from './spec';
+import { setFrozen } from './commands/freezer';
+import { cgroupPids, psTable } from './commands/ps';
 import { execPlan, plan, pidFileName } from './plan';
 import { Dir, NOT_FOUND, ociState, ownerName, procStat, rfc3339Nano, type State } from './state';
 
@@ -76,6 +78,9 @@ const COMMANDS: Record<string, { options: Option[]; operands: string; run: (c: C
   list: { options: [{ key: 'format', short: 'f', long: 'format', arg: 'required' }, { key: 'quiet', short: 'q', long: 'quiet', arg: 'none' }], operands: '', run: list },
   spec: { options: [{ key: 'bundle', short: 'b', long: 'bundle', arg: 'required' }, { key: 'rootless', long: 'rootless', arg: 'none' }], operands: '', run: spec },
   features: { options: [], operands: '', run: () => out(JSON.stringify(features(VERSION, SPEC_VERSION), null, 2) + '\n') },
+  pause: { options: [], operands: '<container-id>', run: pause },
+  resume: { options: [], operands: '<container-id>', run: resume },
+  ps: { options: [{ key: 'format', short: 'f', long: 'format', arg: 'required' }], operands: '<container-id> [<ps argument>...]', run: ps },
 };
 
 /** every option, global and of each command (for completions and the man page) */
@@ -100,6 +105,9 @@ Commands:
  delete <id>          remove a stopped container (a created one's init killed)
  run <id>             create, start, wait, delete; exit with its status
  list                 the containers
+ pause <id>           freeze every process of its cgroups
+ resume <id>          thaw them
+ ps <id> [<ps args>]  its processes (ps -ef's lines of its cgroups' PIDs)
  spec                 write a default config.json
  features             what this runtime supports (JSON)
 
@@ -136,12 +144,12 @@ Options:
      --process-label <label>
                             exec: refused (no SELinux)
      --apparmor <profile>   exec: refused (no AppArmor)
-     --ignore-paused        exec: accepted (tsoci does not pause)
+     --ignore-paused        exec: run in a paused container too
      --cgroup <path>        exec: refused (the container's cgroups are joined)
  -a, --all                  kill: every process of its cgroups, or of its PID
                               namespace
  -f, --force                delete: kill a running container first
- -f, --format table|json    list: the output format
+ -f, --format table|json    list, ps: the output format
  -q, --quiet                list: the ids only
      --rootless             spec: a config for an unprivileged user
  -v, --version              display version
@@ -196,17 +204,17 @@ function parseCommand(words: string[], options: Option[], commandAfterId = false
   const operands: string[] = [];
   let rest = words;
   while (rest.length) {
+    // exec, ps: after the id, the command and its own arguments, as given (runc's)
+    if (commandAfterId && operands.length === 1) {
+      operands.push(...rest);
+      break;
+    }
     const parsed = getopt(rest, options);
     for (const x of parsed.options) {
       o.set(x.key, x.value ?? true);
       if (x.value !== undefined) all.set(x.key, [...(all.get(x.key) ?? []), x.value]);
     }
     if (!parsed.operands.length) break;
-    // exec: after the id, the command and its own arguments, as given
-    if (commandAfterId && operands.length === 1) {
-      operands.push(...parsed.operands);
-      break;
-    }
     const dashdash = rest.length - parsed.operands.length > 0 && rest[rest.length - parsed.operands.length - 1] === '--';
     if (dashdash) {
       operands.push(...parsed.operands);
@@ -491,6 +499,7 @@ async function exec(c: Command): Promise<number> {
   const s = d.read();
   const { status, pid } = d.status(s);
   if (status === 'stopped' || !pid) throw new ToolError('cannot exec in a stopped container');
+  if (status === 'paused' && !c.o.has('ignore-paused')) throw new ToolError('cannot exec in a paused container (use --ignore-paused to override)');
   const p = execProcess(c, s);
   const detach = c.o.has('detach');
   const socket = c.o.get('console-socket');
@@ -601,7 +610,8 @@ function del(c: Command): number {
     throw e;
   }
   const { status } = d.status(s);
-  if (status === 'running' && !c.o.has('force')) throw new ToolError(`cannot delete container ${id} that is not stopped: running`);
+  if ((status === 'running' || status === 'paused') && !c.o.has('force')) throw new ToolError(`cannot delete container ${id} that is not stopped: ${status}`);
+  if (status === 'paused') setFrozen(s.cgroupDirs ?? [], false);
   // created: its init waits for a start that will not come. "creating"
   // under the lock: a create that died before its init was set up
   killInit(d, s);
@@ -640,6 +650,40 @@ function list(c: Command): number {
   return out(table.map((row) => row.map((x, k) => (k < row.length - 1 ? x.padEnd(widths[k] + 3) : x)).join('')).join('\n') + '\n');
 }
 
+function pause(c: Command): number {
+  const d = new Dir(c.g.root, theId(c));
+  d.lock();
+  const s = d.read();
+  const { status } = d.status(s);
+  if (status !== 'running' && status !== 'created') throw new ToolError('container not running');
+  setFrozen(s.cgroupDirs ?? [], true);
+  return 0;
+}
+
+function resume(c: Command): number {
+  const d = new Dir(c.g.root, theId(c));
+  d.lock();
+  const s = d.read();
+  if (d.status(s).status !== 'paused') throw new ToolError('container not paused');
+  setFrozen(s.cgroupDirs ?? [], false);
+  return 0;
+}
+
+/** runc's ps: json, the PIDs (null for none); table, ps's lines of them */
+function ps(c: Command): number {
+  const id = theId(c, Infinity);
+  const d = new Dir(c.g.root, id);
+  d.lock();
+  const s = d.read();
+  const { pid } = d.status(s);
+  // no cgroups of its own: its PID namespace's, else the init alone
+  const pids = s.cgroupDirs?.length ? cgroupPids(s.cgroupDirs) : !pid ? [] : s.privatePid ? inPidNs(pid) : [pid];
+  const format = c.o.get('format') ?? 'table';
+  if (format === 'json') return out(pids.length ? JSON.stringify(pids) + '\n' : 'null\n');
+  if (format !== 'table') throw new UsageError(`invalid format option: ${format}`);
+  return out(psTable(pids, c.operands.slice(1)));
+}
+
 function spec(c: Command): number {
   const dir = path.resolve(typeof c.o.get('bundle') === 'string' ? (c.o.get('bundle') as string) : '.');
   const file = path.join(dir, 'config.json');
@@ -660,10 +704,10 @@ export async function main(argv: string[]): Promise<{ status: number; stdout: st
     if (!name) throw new UsageError('no command given');
     const command = COMMANDS[name];
     if (!command) {
-      if (['pause', 'resume', 'update', 'ps', 'events', 'checkpoint', 'restore'].includes(name)) throw new ToolError(`${name} is not supported by tsoci`);
+      if (['update', 'events', 'checkpoint', 'restore'].includes(name)) throw new ToolError(`${name} is not supported by tsoci`);
       throw new UsageError(`unknown command '${name}'`);
     }
-    const { o, all, operands } = parseCommand(words, command.options, name === 'exec');
+    const { o, all, operands } = parseCommand(words, command.options, name === 'exec' || name === 'ps');
     if (g.debug) logRecord(g, 'debug', `tsoci ${argv.join(' ')}`);
     const status = await command.run({ g, name, o, all, operands, argv });
     return { status, stdout: stdoutText, g };

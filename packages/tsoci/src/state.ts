@@ -10,6 +10,7 @@ import os = require('os');
 import path = require('path');
 import { addon, ToolError } from 'tscontainer-core';
 import { fifoName, pidFileName } from './plan';
+import { isFrozen } from './commands/freezer';
 
 export interface State {
   ociVersion: string;
@@ -31,7 +32,7 @@ export interface State {
   annotations: Record<string, string>;
 }
 
-export type Status = 'creating' | 'created' | 'running' | 'stopped';
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 /** runc's rule for ids: letters, digits, _+-. , no path in it */
 export function checkId(id: string): void {
@@ -127,6 +128,8 @@ export class Dir {
     }
     const st = procStat(pid);
     if (!st || st.startTime !== startTime || st.state === 'Z' || st.state === 'X') return { status: 'stopped', pid: 0 };
+    // runc's order: a frozen cgroup is paused, created or running
+    if (isFrozen(s.cgroupDirs ?? [])) return { status: 'paused', pid: pid! };
     return { status: fs.existsSync(this.fifo) ? 'created' : 'running', pid: pid! };
   }
 }

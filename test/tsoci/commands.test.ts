@@ -1,0 +1,80 @@
+// tsoci's pause, resume and ps: the container's cgroups frozen by the
+// kernel's freezer (the state says paused, its processes stop counting),
+// thawed, and its processes listed, against the real kernel.
+import t from 'tap';
+import fs = require('fs');
+import path = require('path');
+import { cgroupBase, v1Host } from '../lib/cgroups';
+import { sleep, until } from '../lib/run';
+import { alive, args, bundle, procState } from '../lib/oci';
+
+const counter = (file: string) => {
+  try {
+    return Number(fs.readFileSync(file, 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+};
+
+t.test('pause freezes the container (the state says paused), resume thaws it; ps lists its processes', { skip: !v1Host && 'a v1 (hybrid) host' }, async (t) => {
+  const base = cgroupBase(t);
+  // a counter the program keeps raising, written where the host reads it
+  const b = bundle(t, (c) => {
+    args('i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.01; done')(c);
+    c.linux.cgroupsPath = `${base}/frozen`;
+  });
+  t.equal(b.detached(`run -d --bundle ${b.bundle} p1`).status, 0);
+  const pid = JSON.parse(b.oci(['state', 'p1']).stdout).pid as number;
+  const n = path.join(b.rootfs, 'tmp', 'n');
+  await until(() => counter(n) > 3);
+
+  t.match(b.oci(['resume', 'p1']), { status: 1, stderr: 'tsoci: container not paused\n' });
+  const paused = b.oci(['pause', 'p1']);
+  t.equal(paused.status, 0, paused.stderr);
+  t.match(JSON.parse(b.oci(['state', 'p1']).stdout), { status: 'paused', pid });
+  t.match(b.oci(['list']).stdout, /\np1\s+\d+\s+paused\s/);
+  const at = counter(n);
+  await sleep(300);
+  t.equal(counter(n), at, 'the counter stops');
+  t.not(procState(pid), 'R', 'the init is not running');
+  t.equal(fs.readFileSync(path.join('/sys/fs/cgroup/freezer', base, 'frozen', 'freezer.state'), 'utf8').trim(), 'FROZEN', 'freezer.state');
+  t.match(b.oci(['exec', 'p1', 'true']), { status: 1, stderr: /^tsoci: cannot exec in a paused container/ });
+  t.match(b.oci(['delete', 'p1']), { status: 1, stderr: 'tsoci: cannot delete container p1 that is not stopped: paused\n' });
+  t.match(b.oci(['pause', 'p1']), { status: 1, stderr: 'tsoci: container not running\n' });
+
+  // ps: the PIDs in its cgroups (json), ps -ef's lines of them (table)
+  const ps = JSON.parse(b.oci(['ps', '--format', 'json', 'p1']).stdout) as number[];
+  t.ok(ps.includes(pid), 'ps --format json lists the init');
+  t.ok(ps.every((p) => fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`${base}/frozen`)), 'only processes of its cgroup');
+  const table = b.oci(['ps', 'p1']).stdout.split('\n').filter(Boolean);
+  t.match(table[0], /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/, 'ps -ef\'s header');
+  t.ok(table.slice(1).some((l) => l.trim().split(/\s+/)[1] === String(pid)), 'and the init\'s line');
+  t.equal(table.length - 1, ps.length, 'one line a process');
+  t.match(b.oci(['ps', 'p1', '-o', 'pid,comm']).stdout, new RegExp(`^\\s*PID COMMAND\\n(.*\\n)*\\s*${pid} sh\\n`), 'ps arguments after the id');
+  t.match(b.oci(['ps', '--format', 'yaml', 'p1']), { status: 1, stderr: /invalid format option: yaml/ });
+
+  const resumed = b.oci(['resume', 'p1']);
+  t.equal(resumed.status, 0, resumed.stderr);
+  t.match(JSON.parse(b.oci(['state', 'p1']).stdout), { status: 'running', pid });
+  await until(() => counter(n) > at + 3);
+  t.pass('the counter goes on');
+
+  // a paused container: delete --force thaws and kills it
+  t.equal(b.oci(['pause', 'p1']).status, 0);
+  t.equal(b.oci(['delete', '--force', 'p1']).status, 0);
+  t.notOk(alive(pid), 'gone');
+  t.notOk(fs.existsSync(path.join('/sys/fs/cgroup/freezer', base, 'frozen')), 'its cgroup removed');
+});
+
+t.test('pause of a container without cgroups: one line; ps lists its PID namespace', async (t) => {
+  const b = bundle(t, args('sleep 600 & exec sleep 600'));
+  t.equal(b.detached(`run -d --bundle ${b.bundle} n1`).status, 0);
+  const pid = JSON.parse(b.oci(['state', 'n1']).stdout).pid as number;
+  t.match(b.oci(['pause', 'n1']), { status: 1, stderr: /^tsoci: the container has no freezer cgroup/ });
+  await until(() => (JSON.parse(b.oci(['ps', '-f', 'json', 'n1']).stdout) as number[]).length === 2);
+  t.ok((JSON.parse(b.oci(['ps', '-f', 'json', 'n1']).stdout) as number[]).includes(pid));
+  t.equal(b.oci(['kill', 'n1', 'KILL']).status, 0);
+  await until(() => !alive(pid));
+  t.equal(b.oci(['ps', '-f', 'json', 'n1']).stdout, 'null\n', 'none once stopped');
+  t.equal(b.oci(['delete', 'n1']).status, 0);
+});
