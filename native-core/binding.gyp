@@ -13,10 +13,15 @@
       "sources": [
         "src/exec/main.c", "src/exec/ns.c", "src/exec/fs.c", "src/exec/net.c",
         "src/exec/ids.c", "src/exec/proc.c", "src/exec/caller.c", "src/exec/launch.c", "src/exec/root.c",
-        "src/exec/report.c", "src/exec/creds.c", "src/exec/console.c"
+        "src/exec/report.c", "src/exec/creds.c", "src/exec/console.c", "src/exec/seccomp.c"
       ],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
-      "ldflags": ["-static"]
+      "ldflags": ["-static"],
+      "conditions": [
+        ["target_arch=='arm64'",
+          { "libraries": ["/usr/lib/aarch64-linux-gnu/libseccomp.a"] },
+          { "libraries": ["-l:libseccomp.a"] }]
+      ]
     },
     {
       "target_name": "stage-artifacts",

@@ -19,6 +19,7 @@ export * from './plan';
 export * from './program';
 export * from './rootfs';
 export * from './rtnl';
+export * from './seccomp';
 export * from './signals';
 export * from './slots';
 export * from './supervise';

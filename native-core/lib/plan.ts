@@ -6,6 +6,7 @@ import type { CallerRecord } from './entry';
 import { cloneNames, errnoName, mountNames, openNames } from './kernel';
 import { describeRtnl, rtnlWords, type RtnlRequest } from './rtnl';
 import { capNames } from './caps';
+import { describeSeccomp, seccompWords, type SeccompFilter } from './seccomp';
 import { signalName } from './signals';
 import { slotName, slotNames, type SlotNames } from './slots';
 
@@ -78,6 +79,8 @@ export type Step = {
   /** setrlimit(resource): soft and hard, undefined for RLIM_INFINITY */
   | { op: 'rlimit'; resource: number; name: string; soft?: bigint; hard?: bigint }
   | { op: 'umask'; mode: number }
+  /** a seccomp filter, built now; loaded now, or by the exec step just before execve */
+  | { op: 'seccomp'; filter: SeccompFilter; load: 'now' | 'exec' }
   /** a connected AF_UNIX socket to a caller's console socket */
   | { op: 'console-connect'; path: string; slot: number }
   /** a pty of /dev/ptmx: its master sent on the socket in `slot`, its slave our stdio and controlling tty */
@@ -176,6 +179,7 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'capsets': return `capabilities: ${(['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const).map((k) => `${k} ${capNames(s.sets[k])}`).join('; ')}`;
     case 'rlimit': return `setrlimit(${s.name}, {${s.soft ?? 'RLIM_INFINITY'}, ${s.hard ?? 'RLIM_INFINITY'}})`;
     case 'umask': return `umask(0${s.mode.toString(8)})`;
+    case 'seccomp': return describeSeccomp(s.filter, s.load);
     case 'stderr': return s.restore ? `dup2(fd ${s.fd}, 2), close(fd ${s.fd}): the caller's stderr is the program's again` : `close(fd ${s.fd}), the caller's stderr (the terminal is the program's)`;
     case 'console-connect': return `connect(socket(AF_UNIX, SOCK_STREAM), ${q(s.path)}) as ${fills(s.slot)}`;
     case 'console': return `open("/dev/ptmx"), its master sent to ${slotName(names, s.slot)} (SCM_RIGHTS); setsid(); the slave as stdio and controlling terminal${s.rows && s.cols ? ` (${s.cols}x${s.rows})` : ''}`;
@@ -239,6 +243,10 @@ function args(s: Step, names: SlotNames): string[] {
     case 'capsets': return [s.sets.bounding, s.sets.effective, s.sets.permitted, s.sets.inheritable, s.sets.ambient].map((m) => m.toString(16));
     case 'rlimit': return [String(s.resource), s.soft === undefined ? '-1' : String(s.soft), s.hard === undefined ? '-1' : String(s.hard)];
     case 'umask': return [s.mode.toString(8)];
+    case 'seccomp': {
+      const words = seccompWords(s.filter);
+      return [s.load, String(words.length), ...words];
+    }
     case 'console-connect': return [s.path, String(s.slot)];
     case 'stderr': return [String(s.fd), s.restore ? '1' : '0'];
     case 'console': return [String(s.slot), String(s.rows), String(s.cols)];

@@ -174,7 +174,7 @@ t.test('--no-pivot: the root is moved and chrooted into', async (t) => {
 
 t.test('refusals: one line naming the field, nothing made', async (t) => {
   const cases: [string, (c: Json) => void, RegExp][] = [
-    ['seccomp', (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; }, /^tsoci: linux\.seccomp is not supported by tsoci yet\n$/],
+    ['seccomp', (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }; }, /^tsoci: linux\.seccomp\.defaultAction: SCMP_ACT_NOTIFY is not supported by tsoci \(no seccomp agent: listenerPath\)\n$/],
     ['terminal', (c) => { c.process.terminal = true; }, /^tsoci: cannot allocate tty if tsoci will detach without setting console socket\n$/],
     ['blockIO', (c) => { c.linux.resources = { blockIO: { weight: 10 } }; }, /^tsoci: linux\.resources\.blockIO is not supported by tsoci yet\n$/],
     ['hooks', (c) => { c.hooks = { prestart: [{ path: '/bin/true' }] }; }, /^tsoci: hooks is not supported by tsoci\n$/],
@@ -251,8 +251,8 @@ t.test('spec, features, --version', async (t) => {
   const b = bundle(t);
   t.match(b.oci(['spec', '-b', b.bundle]), { status: 1, stderr: /config\.json exists/ });
   const f = JSON.parse(b.oci(['features']).stdout);
-  t.match(f, { ociVersionMin: '1.0.0', linux: { seccomp: { enabled: false }, cgroup: { v1: true, v2: true, systemd: false } } });
-  t.ok(f['org.tscontainer.tsoci.unsupported'].includes('linux.seccomp'));
+  t.match(f, { ociVersionMin: '1.0.0', linux: { seccomp: { enabled: true }, cgroup: { v1: true, v2: true, systemd: false } } });
+  t.ok(f['org.tscontainer.tsoci.unsupported'].includes('linux.seccomp: SCMP_ACT_NOTIFY and listenerPath'));
   t.match(b.oci(['--version']).stdout, /^tsoci version \d+\.\d+\.\d+\nspec: 1\.2\.0\n$/);
 });
 

@@ -45,6 +45,7 @@ struct ctx {
 	} undo[MAX_UNDO];
 	int n_undo;
 	int ready_fd;                   /* a detached fork's child: says "ready" here (-1: none) */
+	void *seccomp;                  /* a filter the exec step loads just before execve (seccomp.c) */
 };
 
 /* A step's arguments: w[0..n-1]. Returns 0, or -1 with errno set. */
@@ -96,6 +97,9 @@ int step_no_new_privs(struct ctx *c, char **w, int n);
 int step_capsets(struct ctx *c, char **w, int n);
 int step_rlimit(struct ctx *c, char **w, int n);
 int step_umask(struct ctx *c, char **w, int n);
+/* a seccomp filter through libseccomp (seccomp.c) */
+int step_seccomp(struct ctx *c, char **w, int n);
+void seccomp_at_exec(const struct ctx *c);
 /* a container's terminal, its master sent to a console socket (console.c) */
 int step_console_connect(struct ctx *c, char **w, int n);
 int step_console(struct ctx *c, char **w, int n);

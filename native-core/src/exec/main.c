@@ -63,6 +63,7 @@ static const struct op ops[] = {
 	{ "capsets", 5, 0, step_capsets },
 	{ "rlimit", 3, 0, step_rlimit },
 	{ "umask", 1, 0, step_umask },
+	{ "seccomp", 1, 1, step_seccomp },
 	{ "console-connect", 2, 0, step_console_connect },
 	{ "console", 3, 0, step_console },
 	{ "stderr", 2, 0, step_stderr },

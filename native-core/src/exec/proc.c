@@ -381,6 +381,7 @@ static void exec_or_exit(const struct ctx *c, const char *file, char **words, in
 	argv[k] = NULL;
 	restore_caller(c);
 	environ = c->envp ? c->envp : no_env;
+	seccomp_at_exec(c);
 	execvp(file, argv);
 	int err = errno;
 	/* the name may be a container's (its SHELL): no control bytes to the terminal */

@@ -157,7 +157,8 @@ Options:
 
 linux.resources: memory (limit, swap), cpu (shares, quota, period, cpus,
 mems), pids, in cgroupsPath (default /tsoci/<id>) on v1, hybrid or v2.
-Not supported yet, refused by name: linux.seccomp, the other resources
+linux.seccomp through libseccomp (no SCMP_ACT_NOTIFY), for exec's processes too.
+Not supported yet, refused by name: the other resources
 (devices, blockIO, hugepages, ...), linux.devices, hooks.
 `;
 
@@ -306,7 +307,7 @@ function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; s
   }
   const s: State = {
     ociVersion: config.ociVersion, id, bundle, rootfs: config.rootfs, created: rfc3339Nano(), owner: ownerName(),
-    privatePid: config.newNs.includes('pid'), annotations: config.annotations,
+    privatePid: config.newNs.includes('pid'), annotations: config.annotations, seccomp: config.seccomp,
   };
   d.make();
   try {
@@ -514,7 +515,7 @@ async function exec(c: Command): Promise<number> {
     pidDir: typeof pidFile === 'string' ? (detach ? d.dir : path.dirname(path.resolve(pidFile))) : undefined,
     pidName: typeof pidFile === 'string' ? (detach ? tmpName : path.basename(pidFile)) : undefined,
     detach, consoleSocket: typeof socket === 'string' ? path.resolve(socket) : undefined,
-    callerStderr: detach ? CALLER_STDERR : undefined,
+    callerStderr: detach ? CALLER_STDERR : undefined, seccomp: s.seccomp,
   };
   const steps = execPlan(p, where);
   if (c.o.has('dry-run')) return out(print(steps).join('\n') + '\n');

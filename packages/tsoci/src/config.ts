@@ -5,8 +5,9 @@
 import fs = require('fs');
 import path = require('path');
 import { parseResources, type CgroupPlan } from './cgroup';
+import { parseSeccomp } from './seccomp';
 import { parseDevices, type Device } from './devices';
-import { CAPS, errno as E, MS, NAMESPACES, addon, checkMap, nsFlag, ToolError, type CapSets, type IdRange, type NsType } from 'tscontainer-core';
+import { CAPS, errno as E, MS, NAMESPACES, addon, checkMap, nsFlag, ToolError, type CapSets, type IdRange, type NsType, type SeccompFilter } from 'tscontainer-core';
 
 export interface Mount {
   /** where, inside the container (absolute, no "..") */
@@ -72,6 +73,8 @@ export interface Container extends ProcessSpec {
   devices: Device[];
   /** linux.resources and cgroupsPath */
   cgroup?: CgroupPlan;
+  /** linux.seccomp: the init's filter, and every exec'd process's */
+  seccomp?: SeccompFilter;
   annotations: Record<string, string>;
 }
 
@@ -353,8 +356,8 @@ export function readConfig(bundle: string, id: string): Container {
     if (present(proc[key])) throw refuse(`process.${key}`);
   }
   const linux = isObject(c.linux) ? c.linux : {};
-  for (const key of ['seccomp', 'intelRdt', 'personality', 'timeOffsets', 'mountLabel', 'memoryPolicy', 'netDevices'] as const) {
-    if (present(linux[key])) throw refuse(`linux.${key}`, key === 'seccomp' ? 'is not supported by tsoci yet' : 'is not supported by tsoci');
+  for (const key of ['intelRdt', 'personality', 'timeOffsets', 'mountLabel', 'memoryPolicy', 'netDevices'] as const) {
+    if (present(linux[key])) throw refuse(`linux.${key}`);
   }
 
   const root = isObject(c.root) ? c.root : undefined;
@@ -442,6 +445,7 @@ export function readConfig(bundle: string, id: string): Container {
     ...processSpec,
     cgroup: parseResources(linux, id),
     annotations,
+    seccomp: parseSeccomp(linux.seccomp),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type IdRange, type NsType, type Step,
 } from 'tscontainer-core';
 import type { Container, Mount, ProcessSpec } from './config';
+import type { SeccompFilter } from 'tscontainer-core';
 import { deviceNodeSteps, inUserNs } from './devices';
 
 // descriptor slots
@@ -71,6 +72,16 @@ function mountSteps(m: Mount, made: Set<string>): Step[] {
 
 /** /dev is not bound from the host: the container's devices and links go in it (runc's rule) */
 const setupDev = (c: Container) => !c.mounts.some((m) => m.destination === '/dev' && m.bind);
+
+/** linux.seccomp, loaded where runc loads it. Loading a filter needs
+ * no_new_privs or CAP_SYS_ADMIN (seccomp(2)): without no_new_privs it is
+ * loaded before the credentials and capabilities change ('now', and the
+ * steps after it must pass it); with it, as late as can be: the exec step
+ * loads it just before execve, so the program's own calls are all it sees. */
+function seccompSteps(f: SeccompFilter | undefined, p: ProcessSpec, at: 'before-credentials' | 'after-no-new-privs'): Step[] {
+  if (!f || (at === 'before-credentials') === p.noNewPrivileges) return [];
+  return [{ op: 'seccomp', filter: f, load: p.noNewPrivileges ? 'exec' : 'now' }];
+}
 
 export function plan(c: Container, w: Where): Step[] {
   const steps: Step[] = [{ op: 'nondumpable' }];
@@ -166,11 +177,13 @@ export function plan(c: Container, w: Where): Step[] {
 
   // credentials: groups and gid while we may, the permitted set kept across
   // a setuid away from root for the capabilities asked, then the sets
+  steps.push(...seccompSteps(c.seccomp, c, 'before-credentials'));
   steps.push({ op: 'setgroups', groups: c.additionalGids }, { op: 'setgid', gid: c.gid });
   if (c.uid !== 0 && c.caps) steps.push({ op: 'keep-permitted' });
   steps.push({ op: 'setuid', uid: c.uid });
   if (c.caps) steps.push({ op: 'capsets', sets: c.caps });
   if (c.noNewPrivileges) steps.push({ op: 'no-new-privs' });
+  steps.push(...seccompSteps(c.seccomp, c, 'after-no-new-privs'));
   steps.push({ op: 'chdir', path: c.cwd });
   if (c.umask !== undefined) steps.push({ op: 'umask', mode: c.umask });
 
@@ -198,6 +211,8 @@ export interface ExecWhere {
   detach: boolean;
   consoleSocket?: string;
   callerStderr?: number;
+  /** the container's filter (its linux.seccomp, kept in its state) */
+  seccomp?: SeccompFilter;
 }
 
 /** `exec`: the container's namespaces entered with one setns(pidfd) (as
@@ -221,11 +236,13 @@ export function execPlan(p: ProcessSpec, w: ExecWhere): Step[] {
   });
   if (w.pidDir) steps.push({ op: 'close', slot: PIDFILE, what: 'the pid file' });
   if (p.terminal && w.consoleSocket) steps.push({ op: 'console', slot: CONSOLE, rows: p.consoleSize?.height ?? 0, cols: p.consoleSize?.width ?? 0 });
+  steps.push(...seccompSteps(w.seccomp, p, 'before-credentials'));
   steps.push({ op: 'setgroups', groups: p.additionalGids }, { op: 'setgid', gid: p.gid });
   if (p.uid !== 0 && p.caps) steps.push({ op: 'keep-permitted' });
   steps.push({ op: 'setuid', uid: p.uid });
   if (p.caps) steps.push({ op: 'capsets', sets: p.caps });
   if (p.noNewPrivileges) steps.push({ op: 'no-new-privs' });
+  steps.push(...seccompSteps(w.seccomp, p, 'after-no-new-privs'));
   steps.push({ op: 'chdir', path: p.cwd });
   if (p.umask !== undefined) steps.push({ op: 'umask', mode: p.umask });
   steps.push({ op: 'environ', vars: p.env, summary: `process.env (${p.env.length} variables), nothing inherited` });

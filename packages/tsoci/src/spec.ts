@@ -2,6 +2,7 @@
 // `tsoci features` (what this runtime does, by runtime-spec's features.md).
 import { CAPS } from 'tscontainer-core';
 import { PROPAGATION, RLIMITS } from './config';
+import { seccompFeatures } from './seccomp';
 
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
@@ -57,7 +58,7 @@ export function features(version: string, specVersion: string): Record<string, u
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: CAPS.map((c) => `CAP_${c}`),
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
-      seccomp: { enabled: false },
+      seccomp: seccompFeatures(),
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
@@ -66,7 +67,7 @@ export function features(version: string, specVersion: string): Record<string, u
     annotations: { 'org.tscontainer.tsoci.version': version },
     // what tsoci refuses, by field: a config that sets any of them is not run
     'org.tscontainer.tsoci.unsupported': [
-      'linux.seccomp', 'linux.resources: all but memory.limit, memory.swap, cpu.{shares,quota,period,cpus,mems}, pids.limit',
+      'linux.seccomp: SCMP_ACT_NOTIFY and listenerPath', 'linux.resources: all but memory.limit, memory.swap, cpu.{shares,quota,period,cpus,mems}, pids.limit',
       'linux.cgroupsPath as systemd\'s slice:prefix:name', 'linux.devices',
       'hooks', 'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
       'linux.timeOffsets', 'linux.mountLabel', 'mounts[].type cgroup', 'mount options tmpcopyup, idmap',

@@ -8,7 +8,7 @@
 import fs = require('fs');
 import os = require('os');
 import path = require('path');
-import { addon, ToolError } from 'tscontainer-core';
+import { addon, ToolError, type SeccompFilter } from 'tscontainer-core';
 import { fifoName, pidFileName } from './plan';
 import { isFrozen } from './commands/freezer';
 
@@ -30,6 +30,8 @@ export interface State {
   /** every cgroup directory the init joined: what `kill --all` signals */
   cgroupDirs?: string[];
   annotations: Record<string, string>;
+  /** linux.seccomp, parsed at create: exec's processes get it too (as runc) */
+  seccomp?: SeccompFilter;
 }
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
