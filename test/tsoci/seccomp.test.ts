@@ -37,6 +37,10 @@ function bundle(t: Test, script: string, edit: (c: Json) => void = () => {}) {
   return { dir, bundle: b, state, oci: (args: string[]) => tool('tsoci', ['--root', state, ...args], { cwd: b }) };
 }
 
+/** what busybox needs to start, write and exit (strace -f busybox true), and nothing else */
+const ALLOW = ['execve', 'arch_prctl', 'brk', 'exit_group', 'getrandom', 'getuid', 'mprotect', 'prctl', 'prlimit64', 'readlink', 'rseq',
+  'set_robust_list', 'set_tid_address', 'newfstatat', 'getpid', 'write'];
+
 const seccomp = (s: Json) => (c: Json) => {
   c.linux.seccomp = s;
 };
@@ -50,7 +54,7 @@ t.test('default ALLOW, mkdir and mkdirat refused with EPERM: busybox mkdir says 
   t.match(r.stderr, /mkdir: can't create directory '\/made': Operation not permitted/);
 });
 
-t.test('errnoRet and defaultErrnoRet: the errno the rule says', async (t) => {
+t.test('errnoRet: the errno the rule says', async (t) => {
   const b = bundle(t, 'mkdir /made; touch /f; echo done',
     seccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 122 }] }));
   const r = b.oci(['run', 'e1']);
@@ -82,8 +86,7 @@ t.test('argument comparisons: chmod to 0700 refused, to 0755 not; socket(AF_INET
 });
 
 t.test('default KILL_PROCESS with an allow list: the program still runs, so the filter is loaded just before execve', async (t) => {
-  const allow = ['execve', 'arch_prctl', 'brk', 'exit_group', 'getrandom', 'getuid', 'mprotect', 'prctl', 'prlimit64', 'readlink', 'rseq',
-    'set_robust_list', 'set_tid_address', 'newfstatat', 'getpid', 'write'];
+  const allow = ALLOW;
   const b = bundle(t, '', (c) => {
     c.process.args = ['true'];
     c.linux.seccomp = { defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [{ names: allow, action: 'SCMP_ACT_ALLOW' }] };
@@ -95,6 +98,33 @@ t.test('default KILL_PROCESS with an allow list: the program still runs, so the 
   c.linux.seccomp.syscalls[0].names = allow.filter((n) => n !== 'execve');
   fs.writeFileSync(path.join(b.bundle, 'config.json'), JSON.stringify(c));
   t.equal(b.oci(['run', 'k1']).status, 159, 'without execve allowed: SIGSYS');
+});
+
+t.test('defaultErrnoRet: what the default action returns; the other actions; the flags', async (t) => {
+  const b = bundle(t, '', (c) => {
+    c.process.args = ['mkdir', '/made'];
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 122, syscalls: [{ names: ALLOW, action: 'SCMP_ACT_ALLOW' }] };
+  });
+  const r = b.oci(['run', 'd1']);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /mkdir: can't create directory '\/made': Disk quota exceeded/, 'mkdir is not allowed: EDQUOT (122)');
+  const actions: [string, string, RegExp, number][] = [
+    ['SCMP_ACT_TRACE', 'no tracer: ENOSYS', /Function not implemented/, 1],
+    ['SCMP_ACT_LOG', 'allowed (and logged)', /^$/, 0],
+    ['SCMP_ACT_TRAP', 'SIGSYS', /^$/, 128 + os.constants.signals.SIGSYS],
+  ];
+  for (const [action, what, stderr, status] of actions) {
+    const c = JSON.parse(fs.readFileSync(path.join(b.bundle, 'config.json'), 'utf8'));
+    c.process.args = ['mkdir', `/made-${action}`];
+    c.linux.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action }],
+    };
+    fs.writeFileSync(path.join(b.bundle, 'config.json'), JSON.stringify(c));
+    const r = b.oci(['run', 'd2']);
+    t.equal(r.status, status, `${action}: ${what}`);
+    t.match(r.stderr, stderr);
+  }
 });
 
 t.test('SCMP_ACT_KILL: the process dies of SIGSYS at the call', async (t) => {
