@@ -11,7 +11,7 @@
       "target_name": "tscore-exec",
       "type": "executable",
       "sources": [
-        "src/exec/main.c", "src/exec/ns.c", "src/exec/fs.c", "src/exec/net.c",
+        "src/exec/main.c", "src/exec/hook.c", "src/exec/ns.c", "src/exec/fs.c", "src/exec/net.c",
         "src/exec/ids.c", "src/exec/proc.c", "src/exec/caller.c", "src/exec/launch.c", "src/exec/root.c",
         "src/exec/report.c", "src/exec/creds.c", "src/exec/console.c", "src/exec/seccomp.c"
       ],

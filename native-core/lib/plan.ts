@@ -97,6 +97,14 @@ export type Step = {
   | { op: 'pivot-root'; root: number; path: string }
   /** an OCI masked path: a read-only empty tmpfs on a directory, /dev/null on a file; missing is fine */
   | { op: 'mask-in'; root: number; path: string }
+  /** an OCI hook run here: path with args as its argv, env its environment,
+   * `state` on its stdin ("{pid}" in it: our PID), at most `timeout` s (0: none);
+   * its failure fails the plan with one line naming it (`name`) */
+  | { op: 'hook'; path: string; args: string[]; env: string[]; timeout: number; state: string; name: string }
+  /** one write to an inherited fd: the runtime is told where we are */
+  | { op: 'notify'; fd: number; data: string; what: string }
+  /** every fd from `fd` up closed at the exec (close-on-exec now) */
+  | { op: 'close-from'; fd: number }
   /** block until the host side writes one byte to an inherited fd, a file a
    * step opened (the slot `opened`), or a FIFO */
   | { op: 'wait'; fd?: number; path?: string; opened?: number; what?: string }
@@ -190,6 +198,9 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'mount-in': return `mount(${q(s.source)}, ${q(s.path)} in the new root, ${q(s.fstype)}, ${mountNames(s.flags)}, ${q(s.data)})`;
     case 'pivot-root': return `pivot_root(${q(s.path)}), the old root detached`;
     case 'mask-in': return `mask ${q(s.path)} in the new root (read-only empty tmpfs, or /dev/null)`;
+    case 'hook': return `run the ${s.name}: ${[s.path, ...s.args.slice(1)].map((a) => JSON.stringify(a)).join(' ')}, the state on its stdin${s.timeout ? `, for ${s.timeout} s at most` : ''}; its failure is ours`;
+    case 'notify': return `write(fd ${s.fd}, ${q(s.data)}): ${s.what}`;
+    case 'close-from': return `close_range(${s.fd}, ~0U, CLOSE_RANGE_CLOEXEC): no other descriptor reaches the program`;
     case 'wait': return `wait for the host side: read(${s.path !== undefined ? q(s.path) : s.opened !== undefined ? (s.what ?? slotName(names, s.opened)) : `fd ${s.fd}`}, 1 byte)`;
     case 'ready': return 'tell the waiting parent: set up (it writes the pid file and exits)';
     case 'init': return 'fork(): stay as init (PID 1), forward signals to the program, reap every child, exit with the program\'s status';
@@ -259,6 +270,9 @@ function args(s: Step, names: SlotNames): string[] {
     case 'symlink-in': return [String(s.root), s.target, s.path];
     case 'mount-in': return [String(s.root), s.source ?? '', s.path, s.fstype ?? '', String(s.flags), s.data ?? ''];
     case 'pivot-root': return [String(s.root)];
+    case 'hook': return [s.path, String(s.timeout), s.state, s.name, String(1 + s.args.length + s.env.length), String(s.args.length), ...s.args, ...s.env];
+    case 'notify': return [String(s.fd), s.data];
+    case 'close-from': return [String(s.fd)];
     case 'wait': return s.path !== undefined ? ['path', s.path] : s.opened !== undefined ? ['slot', String(s.opened)] : ['fd', String(s.fd)];
     case 'caller': return [s.record.ignored, s.record.blocked, ...s.record.nofile, ...s.record.stdio.map(String)];
     case 'environ': return [String(s.vars.length), ...s.vars];

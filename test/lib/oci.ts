@@ -52,6 +52,14 @@ export function bundle(t: Test, edit: (c: Json) => void = () => {}): Bundle {
   return { dir, bundle: b, rootfs, state, oci, detached };
 }
 
+/** Change the bundle's config.json after the fact (when the edit needs the bundle's paths). */
+export function editConfig(b: Bundle, edit: (c: Json) => void): void {
+  const file = path.join(b.bundle, 'config.json');
+  const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+  edit(c);
+  fs.writeFileSync(file, JSON.stringify(c));
+}
+
 export const args = (script: string) => (c: Json) => {
   c.process.args = ['sh', '-c', script];
 };

@@ -179,7 +179,6 @@ t.test('refusals: one line naming the field, nothing made', async (t) => {
     ['blockIO', (c) => { c.linux.resources = { blockIO: { weight: 10 } }; }, /^tsoci: linux\.resources\.blockIO is not supported by tsoci yet\n$/],
     ['hooks', (c) => { c.hooks = { prestart: [{ path: '/bin/true' }] }; }, /^tsoci: hooks is not supported by tsoci\n$/],
     ['apparmor', (c) => { c.process.apparmorProfile = 'x'; }, /^tsoci: process\.apparmorProfile is not supported by tsoci\n$/],
-    ['cgroup mount', (c) => { c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup' }); }, /^tsoci: mounts\[\d+\]\.type 'cgroup' is not supported/],
     ['program', (c) => { c.process.args = ['nonexist']; }, /^tsoci: exec: "nonexist": executable file not found in \$PATH\n$/],
     ['no mount ns', (c) => { c.linux.namespaces = [{ type: 'pid' }]; }, /needs a new mount namespace/],
     ['host sysctl', (c) => { c.linux.sysctl = { 'vm.swappiness': '1' }; }, /'vm\.swappiness' is not namespaced/],
@@ -374,12 +373,32 @@ t.test('linux.resources and cgroupsPath: the limits written, the init in the cgr
   t.equal(shared.oci(['delete', 'all1']).status, 0);
   t.notOk(exists('pids', `${base}/all`));
   // what the model does not carry is refused by name
-  const dev = bundle(t, (c) => {
-    c.linux.cgroupsPath = `${base}/dev`;
-    c.linux.resources = { devices: [{ allow: false, access: 'rwm' }] };
+  const blk = bundle(t, (c) => {
+    c.linux.cgroupsPath = `${base}/blk`;
+    c.linux.resources = { blockIO: { weight: 10 } };
   });
-  t.match(dev.detached(`create -b ${dev.bundle} x`), { status: 1, stderr: 'tsoci: linux.resources.devices is not supported by tsoci yet\n' });
-  t.notOk(exists('memory', `${base}/dev`), 'nothing made');
+  t.match(blk.detached(`create -b ${blk.bundle} x`), { status: 1, stderr: 'tsoci: linux.resources.blockIO is not supported by tsoci yet\n' });
+  t.notOk(exists('memory', `${base}/blk`), 'nothing made');
+});
+
+t.test('devices cgroup (v1) and a cgroup mount: podman\'s deny-all, runc\'s allowed devices, the container\'s own cgroups read-only', { skip: !v1Host && 'a v1 (hybrid) host' }, async (t) => {
+  const base = cgroupBase(t);
+  const cg = `${base}/dev`;
+  const b = bundle(t, (c) => {
+    c.process.args = ['sh', '-c', 'echo x > /dev/null && echo null-ok; head -c1 /dev/zero | wc -c; ls /sys/fs/cgroup | tr "\\n" " "; echo; cat /sys/fs/cgroup/pids/pids.max; touch /sys/fs/cgroup/pids/x 2>/dev/null || echo cgroup-ro; exec sleep 600'];
+    c.linux.cgroupsPath = cg;
+    c.linux.resources = { devices: [{ allow: false, access: 'rwm' }], pids: { limit: 99 } };
+    c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] });
+  });
+  t.equal(b.detached(`create -b ${b.bundle} dv1`).status, 0);
+  const rules = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm', 'c 1:9 rwm', 'c 136:* rwm', 'c 5:2 rwm', 'c 10:200 rwm'];
+  t.same(knob('devices', cg, 'devices.list').split('\n').sort(), rules.sort(), 'deny all, then runc\'s list');
+  t.equal(b.oci(['start', 'dv1']).status, 0);
+  await until(() => fs.readFileSync(`${b.dir}/out`, 'utf8').includes('cgroup-ro'));
+  const hierarchies = fs.readdirSync('/sys/fs/cgroup').filter((h) => h !== 'unified' && fs.existsSync(`/sys/fs/cgroup/${h}/cgroup.procs`)).sort().join(' ');
+  t.equal(fs.readFileSync(`${b.dir}/out`, 'utf8'), `null-ok\n1\n${hierarchies} \n99\ncgroup-ro\n`, 'the allowed devices work; each v1 hierarchy, its own cgroup, read-only');
+  t.equal(b.oci(['delete', '--force', 'dv1']).status, 0);
+  t.notOk(exists('devices', cg), 'removed');
 });
 
 t.test('delete cleans up after a create that died half-way (a state, no init)', async (t) => {

@@ -121,6 +121,11 @@ int step_nondumpable(struct ctx *c, char **w, int n);
 int step_tool(struct ctx *c, char **w, int n);
 
 int step_pdeathsig(struct ctx *c, char **w, int n);
+/* an OCI runtime's hooks, its handshakes, the descriptors the program gets (hook.c) */
+int step_hook(struct ctx *c, char **w, int n);
+int step_notify(struct ctx *c, char **w, int n);
+int step_close_from(struct ctx *c, char **w, int n);
+void exec_hook(const struct ctx *c, const char *file, char **args, int nargs, char **env, int nenv) __attribute__((noreturn));
 int step_wait(struct ctx *c, char **w, int n);
 int step_ready(struct ctx *c, char **w, int n);
 int step_init(struct ctx *c, char **w, int n);
@@ -159,6 +164,8 @@ int inum(const char *s);  /* num() within the range of an int */
 unsigned long long unum(const char *s, int base);
 int slot_index(const char *s);
 void fail_exit(struct ctx *c, const char *label, int err) __attribute__((noreturn));
+/* the same, once the failure has been said */
+void fail_exit_said(struct ctx *c) __attribute__((noreturn));
 /* what on-failure steps registered, undone last first (fail_exit runs it) */
 int step_on_failure(struct ctx *c, char **w, int n);
 void undo_all(struct ctx *c);

@@ -71,6 +71,9 @@ static const struct op ops[] = {
 	{ "wait", 2, 0, step_wait },
 	{ "init", 0, 0, step_init },
 	{ "watch-counter", 4, 0, step_watch_counter },
+	{ "hook", 4, 1, step_hook },
+	{ "notify", 2, 0, step_notify },
+	{ "close-from", 1, 0, step_close_from },
 	/* blocks: the last fixed argument counts the nested steps that follow */
 	{ "helper", 2, 0, NULL },
 	{ "fork", 3, 0, NULL },
@@ -163,6 +166,11 @@ void say(const char *a, const char *b, const char *d, const char *e)
 void fail_exit(struct ctx *c, const char *label, int err)
 {
 	say_failed(label, err);
+	fail_exit_said(c);
+}
+
+void fail_exit_said(struct ctx *c)
+{
 	undo_all(c);
 	if (c && c->child > 0) {
 		kill(c->child, SIGKILL);

@@ -393,6 +393,19 @@ static void exec_or_exit(const struct ctx *c, const char *file, char **words, in
 	_exit(err == ENOENT ? 127 : 126);
 }
 
+/* a hook: exec'd as the program is, in an environment of its own */
+void exec_hook(const struct ctx *c, const char *file, char **args, int nargs, char **env, int nenv)
+{
+	struct ctx hc = *c;
+	char **e = malloc(sizeof(char *) * ((size_t)nenv + 1));
+	if (!e)
+		_exit(126);
+	memcpy(e, env, sizeof(char *) * (size_t)nenv);
+	e[nenv] = NULL;
+	hc.envp = e;
+	exec_or_exit(&hc, file, args, nargs);
+}
+
 /* run K ARGV...: run a program to completion; its failure status is ours */
 int step_run(struct ctx *c, char **w, int n)
 {

@@ -1,19 +1,24 @@
 // linux.resources and cgroupsPath through the core's cgroup model (as
 // tscgcreate and tscgexec use it): the directories made in Node before the
-// plan runs, the limits written with runc's v1/v2 conversions, the init
-// joining them before it forks; delete kills what is left and removes them.
+// plan runs, one in every hierarchy (as runc joins them all), the limits
+// written with runc's v1/v2 conversions, the devices cgroup's rules (v1),
+// the init joining them before it forks; delete kills what is left and
+// removes them. A `cgroup` mount shows the container its own directories.
 import fs = require('fs');
 import path = require('path');
 import {
-  checkLimits, joinSteps, knobs, members, readCgroups, resolveSpec, ToolError,
-  type CgroupDir, type Limits, type Step,
+  checkLimits, errno, joinSteps, knobs, members, mkdirIn, mountIn, readCgroups, ToolError, MS,
+  type CgroupDir, type Cgroups, type Limits, type Step,
 } from 'tscontainer-core';
 
 export interface CgroupPlan {
   /** "/a/b", under each hierarchy's root */
   path: string;
   limits: Limits;
+  /** the controllers the limits need (enabled for it on cgroup v2) */
   controllers: string[];
+  /** the devices cgroup's rules, in order: "c 1:3 rwm" to devices.allow or .deny */
+  devices: { allow: boolean; rule: string }[];
 }
 
 type Json = Record<string, unknown>;
@@ -24,12 +29,42 @@ function int(v: unknown, field: string, min = 0): number {
   return v;
 }
 
-/** linux.resources → Limits; what the model does not carry is refused by name. */
-export function parseResources(linux: Json, id: string): CgroupPlan | undefined {
+/** runc's AllowedDevices, after the spec's rules: mknod of any device, and
+ * null, random, full, tty, zero, urandom, the ptys, ptmx, tun */
+const ALLOWED_DEVICES = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm', 'c 1:9 rwm', 'c 136:* rwm', 'c 5:2 rwm', 'c 10:200 rwm'];
+
+/** linux.resources.devices (and an allow rule for each of linux.devices) → v1 rules */
+function deviceRules(r: Json, linux: Json): { allow: boolean; rule: string }[] {
+  const rules: { allow: boolean; rule: string }[] = [];
+  const num = (v: unknown, field: string) => (v === undefined || v === null || v === -1 ? '*' : String(int(v, field)));
+  for (const [i, d] of (Array.isArray(r.devices) ? r.devices : []).entries()) {
+    const field = `linux.resources.devices[${i}]`;
+    if (!isObject(d)) throw new ToolError(`${field}: expected an object`);
+    if (typeof d.allow !== 'boolean') throw new ToolError(`${field}.allow: expected true or false`);
+    const type = d.type ?? 'a';
+    if (type !== 'a' && type !== 'c' && type !== 'b') throw new ToolError(`${field}.type: expected a, c or b, got '${String(type)}'`);
+    const access = d.access ?? 'rwm';
+    if (typeof access !== 'string' || !/^[rwm]{1,3}$/.test(access)) throw new ToolError(`${field}.access: expected letters of rwm, got '${String(access)}'`);
+    // "a": every device (the kernel takes no numbers with it)
+    rules.push({ allow: d.allow, rule: type === 'a' ? 'a' : `${type} ${num(d.major, `${field}.major`)}:${num(d.minor, `${field}.minor`)} ${access}` });
+  }
+  // the container's own devices may be used (runc allows each)
+  for (const d of Array.isArray(linux.devices) ? linux.devices : []) {
+    if (isObject(d) && (d.type === 'c' || d.type === 'b') && typeof d.major === 'number' && typeof d.minor === 'number') {
+      rules.push({ allow: true, rule: `${d.type} ${d.major}:${d.minor} rwm` });
+    }
+  }
+  return rules.length ? [...rules, ...ALLOWED_DEVICES.map((rule) => ({ allow: true, rule }))] : [];
+}
+
+/** linux.resources → Limits; what the model does not carry is refused by
+ * name. A cgroup is made when resources or cgroupsPath are given, or the
+ * container mounts its cgroups (`needed`). */
+export function parseResources(linux: Json, id: string, needed = false): CgroupPlan | undefined {
   const r = isObject(linux.resources) ? linux.resources : {};
   const given = typeof linux.cgroupsPath === 'string' && linux.cgroupsPath !== '' ? linux.cgroupsPath : undefined;
   for (const key of Object.keys(r)) {
-    if (['memory', 'cpu', 'pids'].includes(key)) continue;
+    if (['memory', 'cpu', 'pids', 'devices'].includes(key)) continue;
     const v = r[key];
     if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0)) continue;
     throw new ToolError(`linux.resources.${key} is not supported by tsoci yet`);
@@ -59,53 +94,77 @@ export function parseResources(linux: Json, id: string): CgroupPlan | undefined 
     if (l.cpusetCpus !== undefined || l.cpusetMems !== undefined) controllers.add('cpuset');
   }
   if (isObject(r.pids) && r.pids.limit !== undefined) l.pids = r.pids.limit === -1 || r.pids.limit === 0 ? 'max' : int(r.pids.limit, 'linux.resources.pids.limit', 1);
+  const devices = deviceRules(r, linux);
   const any = l.memory !== undefined || l.memorySwap !== undefined || l.cpus !== undefined || l.cpuShares !== undefined
-    || l.pids !== undefined || l.cpusetCpus !== undefined || l.cpusetMems !== undefined;
-  if (!any && !given) return undefined;
+    || l.pids !== undefined || l.cpusetCpus !== undefined || l.cpusetMems !== undefined || devices.length > 0;
+  if (!any && !given && !needed) return undefined;
   checkLimits(l);
   // absolute: under each hierarchy's root; relative too (tsoci is not in a cgroup of its own to nest under)
   const rel = (given ?? `/tsoci/${id}`).replace(/^\/*/, '/');
   if (rel === '/' || rel.split('/').some((p, i) => i > 0 && (p === '' || p === '.' || p === '..'))) throw new ToolError(`linux.cgroupsPath '${given}' is not a cgroup path`);
   if (given?.includes(':') && !given.startsWith('/')) throw new ToolError(`linux.cgroupsPath '${given}' is systemd's slice:prefix:name, which tsoci does not take`);
-  return { path: rel, limits: l, controllers: [...controllers] };
+  return { path: rel, limits: l, controllers: [...controllers], devices };
+}
+
+/** The container's directory in every hierarchy: v1 ones with all their
+ * controllers; v2 with those the limits need (none on a hybrid host, where
+ * v1 has them). */
+export function cgroupDirs(p: CgroupPlan, cg: Cgroups = readCgroups()): CgroupDir[] {
+  return cg.hierarchies.map((h) => ({
+    hierarchy: h, path: p.path, dir: path.join(h.mount, p.path),
+    controllers: h.version === 1 ? h.controllers : cg.mode === 'hybrid' ? [] : p.controllers.filter((c) => h.controllers.includes(c)),
+  }));
+}
+
+const readOr = (file: string) => {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
+
+function write(file: string, value: string, field = 'linux.resources'): void {
+  try {
+    fs.writeFileSync(file, value);
+  } catch (e) {
+    throw new ToolError(`${field}: write ${value} to ${file}: ${(e as Error).message}`);
+  }
 }
 
 /** Make the directories (parents too) and write the limits; returns the
  * directories this call made, deepest last, for delete. Undone on failure. */
 export function makeCgroups(p: CgroupPlan): { dirs: CgroupDir[]; made: string[] } {
   const cg = readCgroups();
-  // and the freezer (v1's), for pause and resume
-  const freezer = cg.hierarchies.some((h) => h.version === 1 && h.controllers.includes('freezer')) ? ['freezer'] : [];
-  const dirs = resolveSpec(cg, { controllers: [...p.controllers, ...freezer], path: p.path });
+  const dirs = cgroupDirs(p, cg);
+  if (p.devices.length && !dirs.some((d) => d.hierarchy.version === 1 && d.controllers.includes('devices'))) {
+    throw new ToolError('linux.resources.devices is not supported by tsoci on cgroup v2 yet (it needs an eBPF program)');
+  }
   const made: string[] = [];
   try {
     for (const d of dirs) {
       const parts = p.path.split('/').filter(Boolean);
       for (let i = 1; i <= parts.length; i++) {
         const dir = path.join(d.hierarchy.mount, ...parts.slice(0, i));
+        const parent = path.dirname(dir);
+        // v2: a controller reaches a cgroup only if each ancestor enables it for its children
+        if (d.hierarchy.version === 2) {
+          const on = readOr(path.join(parent, 'cgroup.subtree_control')).split(' ');
+          for (const c of d.controllers) if (!on.includes(c)) write(path.join(parent, 'cgroup.subtree_control'), `+${c}`, 'linux.cgroupsPath');
+        }
         if (fs.existsSync(dir)) continue;
         fs.mkdirSync(dir);
         made.push(dir);
-      }
-      // cpuset v1: a new cgroup starts empty, which no process may join
-      if (d.hierarchy.version === 1 && d.controllers.includes('cpuset')) {
-        for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-          if (!fs.readFileSync(path.join(d.dir, f), 'utf8').trim()) fs.writeFileSync(path.join(d.dir, f), fs.readFileSync(path.join(path.dirname(d.dir), f), 'utf8').trim());
+        // cpuset v1: a new cgroup starts with no CPU and no memory node, which no process may join
+        if (d.hierarchy.version === 1 && d.controllers.includes('cpuset')) {
+          for (const f of ['cpuset.cpus', 'cpuset.mems']) if (!readOr(path.join(dir, f))) write(path.join(dir, f), readOr(path.join(parent, f)), 'linux.cgroupsPath');
         }
       }
-      const current = (file: string) => {
-        try {
-          return fs.readFileSync(path.join(d.dir, file), 'utf8').trim();
-        } catch {
-          return '';
-        }
-      };
-      for (const k of knobs(p.limits, d.hierarchy.version, current).filter((k) => d.controllers.includes(k.controller))) {
-        try {
-          fs.writeFileSync(path.join(d.dir, k.file), k.value);
-        } catch (e) {
-          throw new ToolError(`linux.resources: write ${k.value} to ${path.join(d.dir, k.file)}: ${(e as Error).message}`);
-        }
+      for (const k of knobs(p.limits, d.hierarchy.version, (file) => readOr(path.join(d.dir, file))).filter((k) => d.controllers.includes(k.controller))) {
+        write(path.join(d.dir, k.file), k.value);
+      }
+      if (d.hierarchy.version === 1 && d.controllers.includes('devices')) {
+        for (const r of p.devices) write(path.join(d.dir, r.allow ? 'devices.allow' : 'devices.deny'), r.rule, 'linux.resources.devices');
       }
     }
   } catch (e) {
@@ -117,6 +176,33 @@ export function makeCgroups(p: CgroupPlan): { dirs: CgroupDir[]; made: string[] 
 
 /** The init joins them before it forks (tscgexec's join steps). */
 export const cgroupJoinSteps = (dirs: CgroupDir[]): Step[] => joinSteps(dirs);
+
+/** A `cgroup` mount at `target` (opened as `root`'s slot): on cgroup v2 the
+ * container's own directory (a new cgroup2 mount in a cgroup namespace of
+ * its own); else a tmpfs with each v1 hierarchy's directory bound in it
+ * under the host's name for it (runc's layout), read-only as asked. */
+export function cgroupMountSteps(root: number, target: string, flags: number, dirs: CgroupDir[], cgroupNs: boolean): Step[] {
+  const extra = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+  const v1 = dirs.filter((d) => d.hierarchy.version === 1);
+  const steps: Step[] = [mkdirIn(root, target)];
+  if (!v1.length) {
+    const v2 = dirs.find((d) => d.hierarchy.version === 2);
+    if (!v2) return steps;
+    if (cgroupNs) return [...steps, mountIn(root, 'cgroup2', target, 'cgroup2', extra)];
+    return [...steps, mountIn(root, v2.dir, target, null, MS.BIND), mountIn(root, null, target, null, MS.REMOUNT | MS.BIND | extra)];
+  }
+  steps.push(mountIn(root, 'tmpfs', target, 'tmpfs', extra & ~MS.RDONLY, 'mode=755'));
+  for (const d of v1) {
+    const name = path.basename(d.hierarchy.mount);
+    const at = path.posix.join(target, name);
+    steps.push(mkdirIn(root, at), mountIn(root, d.dir, at, null, MS.BIND), mountIn(root, null, at, null, MS.REMOUNT | MS.BIND | extra));
+    // "cpu,cpuacct" is also reached as cpu and cpuacct
+    if (name.includes(',')) {
+      for (const c of name.split(',')) steps.push({ op: 'symlink-in', root, target: name, path: path.posix.join(target, c), ignore: errno.EEXIST });
+    }
+  }
+  return steps;
+}
 
 /** Kill what is left in the directories a create made, and remove them (deepest first). */
 export function removeCgroups(made: string[]): void {

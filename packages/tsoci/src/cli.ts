@@ -14,6 +14,8 @@ import { parseProcess, readConfig } from './config';
 import { defaultSpec, features } from './spec';
 import { setFrozen } from './commands/freezer';
 import { cgroupPids, psTable } from './commands/ps';
+import { launch, layout } from './executor';
+import { hookPlan, hookState, noHooks, runHooks, type HookPlan } from './hooks';
 import { execPlan, plan, pidFileName } from './plan';
 import { Dir, NOT_FOUND, ociState, ownerName, procStat, rfc3339Nano, type State } from './state';
 
@@ -285,10 +287,13 @@ function refuseUnsupported(c: Command): void {
   if (fds !== undefined && fds !== '0') throw new ToolError('--preserve-fds is not supported by tsoci yet');
 }
 
-function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; steps: Step[] } | { print: string } {
+function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; steps: Step[]; passed: number; hooks?: HookPlan } | { print: string } {
   refuseUnsupported(c);
+  const passed = 0;
   const bundle = path.resolve(typeof c.o.get('bundle') === 'string' ? (c.o.get('bundle') as string) : '.');
   const config = readConfig(bundle, id);
+  const fds = layout(passed);
+  const hooks = hookPlan(config.hooks, { ociVersion: config.ociVersion, id, bundle, annotations: config.annotations }, fds, forRun);
   // runc's checkTerminal
   const socket = c.o.get('console-socket');
   if (config.terminal && typeof socket !== 'string') {
@@ -299,7 +304,7 @@ function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; s
   const where = {
     fifo: forRun ? undefined : d.fifo, stateDir: d.dir, pidName: pidFileName, noPivot: c.o.has('no-pivot'),
     consoleSocket: typeof socket === 'string' ? path.resolve(socket) : undefined,
-    callerStderr: forRun ? undefined : CALLER_STDERR,
+    callerStderr: forRun ? undefined : fds.callerStderr, closeFrom: fds.closeFrom, hooks,
   };
   if (c.o.has('dry-run')) {
     const join = config.cgroup ? [{ op: 'write' as const, path: `<each hierarchy>${config.cgroup.path}/{tasks,cgroup.procs}`, data: '0' }] : [];
@@ -309,6 +314,7 @@ function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; s
     ociVersion: config.ociVersion, id, bundle, rootfs: config.rootfs, created: rfc3339Nano(), owner: ownerName(),
     privatePid: config.newNs.includes('pid'), annotations: config.annotations, seccomp: config.seccomp,
   };
+  if (hooks) s.hooks = { poststart: hooks.hooks.poststart, poststop: hooks.hooks.poststop };
   d.make();
   try {
     if (!forRun) {
@@ -321,14 +327,14 @@ function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; s
       s.cgroups = made;
       s.cgroupDirs = dirs.map((x) => x.dir);
       d.write(s);
-      return { d, s, steps: plan(config, { ...where, join: cgroupJoinSteps(dirs) }) };
+      return { d, s, passed, hooks, steps: plan(config, { ...where, join: cgroupJoinSteps(dirs) }) };
     }
   } catch (e) {
     removeCgroups(s.cgroups ?? []);
     d.remove();
     throw e;
   }
-  return { d, s, steps: plan(config, where) };
+  return { d, s, passed, hooks, steps: plan(config, where) };
 }
 
 /** The init's PID and start time into the state, once the executor wrote it. */
@@ -342,22 +348,21 @@ function recordInit(d: Dir, s: State): number {
   return pid;
 }
 
-function create(c: Command): number {
+async function create(c: Command): Promise<number> {
   const id = theId(c);
   const p = prepare(c, id, false);
   if ('print' in p) return out(p.print);
-  const { d, s, steps } = p;
+  const { d, s, steps, passed, hooks } = p;
   try {
-    const fd = planFd(steps);
-    const [file, args, opts] = executorArgs(c);
     // the setup's errors come to us (to say and log them); the caller's
-    // stderr waits on CALLER_STDERR until the init puts it back
-    const r = spawnSync(file, args.slice(1), { ...opts, stdio: ['inherit', 'inherit', 'pipe', fd, 2] });
-    fs.closeSync(fd);
-    if (r.error) throw new ToolError(`cannot run ${file}: ${r.error.message}`);
-    const said = String(r.stderr).split('\n').filter(Boolean).map((l) => l.replace(/^tsoci: /, ''));
-    if (r.status !== 0) throw new ToolError(said.at(-1) ?? `container create failed: the setup of its init failed (exit status ${r.status})`);
-    for (const line of said) process.stderr.write(`tsoci: ${line}\n`);
+    // stderr waits beside them until the init puts it back
+    const r = await launch({
+      steps, argv: c.argv, passed, captureStderr: true,
+      onHooks: hooks?.fd === undefined ? undefined : (pid) => runtimeHooks(hooks, pid),
+    });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new ToolError(r.said.at(-1) ?? `container create failed: the setup of its init failed (exit status ${r.status})`);
+    for (const line of r.said) process.stderr.write(`tsoci: ${line}\n`);
     const pid = recordInit(d, s);
     const pidFile = c.o.get('pid-file');
     if (typeof pidFile === 'string') writePidFile(pidFile, pid);
@@ -367,8 +372,21 @@ function create(c: Command): number {
     killInit(d, s);
     removeCgroups(s.cgroups ?? []);
     d.remove();
+    poststop(s);
     throw e;
   }
+}
+
+/** prestart, then createRuntime: the runtime's namespaces, the init's host PID (runc's) */
+function runtimeHooks(h: HookPlan, pid: number): void {
+  const state = hookState(h.state, 'creating', pid);
+  runHooks('prestart', h.hooks, state);
+  runHooks('createRuntime', h.hooks, state);
+}
+
+/** after delete: the poststop hooks, whose failures only warn */
+function poststop(s: State): void {
+  if (s.hooks?.poststop.length) runHooks('poststop', { ...noHooks(), poststop: s.hooks.poststop }, hookState(s, 'stopped', 0), true);
 }
 
 /** SIGKILL the init if it lives, and wait (up to 10 s) until it is gone. */
@@ -394,28 +412,29 @@ async function run(c: Command): Promise<number> {
   const id = theId(c);
   if (c.o.has('detach')) {
     // run -d: create and start, and leave it
-    const status = create(c);
+    const status = await create(c);
     return status || start({ ...c, name: 'start', operands: [id] });
   }
   const p = prepare(c, id, true);
   if ('print' in p) return out(p.print);
-  const { d, s, steps } = p;
-  const fd = planFd(steps);
-  const [file, args, opts] = executorArgs(c);
-  const child = spawn(file, args.slice(1), { ...opts, stdio: ['inherit', 'inherit', 'inherit', fd] });
-  fs.closeSync(fd);
+  const { d, s, steps, passed, hooks } = p;
+  // the executor's parent forwards SIGINT and SIGTERM to the init; others we pass on to it
+  const ended = launch({
+    steps, argv: c.argv, passed, captureStderr: false, forward: true,
+    onHooks: hooks?.fd === undefined ? undefined : (pid) => runtimeHooks(hooks, pid),
+    onStarted: hooks?.startedFd === undefined ? undefined : () => runHooks('poststart', hooks.hooks, hookState(hooks.state, 'running', d.initPid() ?? 0)),
+  });
   // `state` and `kill` of it from elsewhere meanwhile
   d.unlock();
-  // the executor's parent forwards SIGINT and SIGTERM to the init; others we pass on to it
-  const forward = (sig: NodeJS.Signals) => child.kill(sig);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, forward);
-  const status = await new Promise<number>((resolve) => child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (parseSignalName(sig) ?? 1) : 1))));
+  const { status, error } = await ended;
   if (!c.o.has('keep')) {
     d.lock();
     killInit(d, s);
     removeCgroups(s.cgroups ?? []);
     d.remove();
+    poststop(s);
   }
+  if (error) throw error;
   return status;
 }
 
@@ -439,6 +458,15 @@ function start(c: Command): number {
   fs.writeSync(fd, '0');
   fs.closeSync(fd);
   fs.unlinkSync(d.fifo);
+  // poststart: a failure kills the container and fails start (runc's)
+  if (s.hooks?.poststart.length) {
+    try {
+      runHooks('poststart', { ...noHooks(), poststart: s.hooks.poststart }, hookState(s, 'running', s.pid ?? 0));
+    } catch (e) {
+      killInit(d, s);
+      throw e;
+    }
+  }
   return 0;
 }
 
@@ -619,6 +647,7 @@ function del(c: Command): number {
   if (!['stopped', 'creating'].includes(d.status(s).status)) throw new ToolError(`container ${id}: its init (PID ${s.pid}) did not die of SIGKILL`);
   removeCgroups(s.cgroups ?? []);
   d.remove();
+  poststop(s);
   return 0;
 }
 

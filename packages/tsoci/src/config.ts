@@ -7,6 +7,7 @@ import path = require('path');
 import { parseResources, type CgroupPlan } from './cgroup';
 import { parseSeccomp } from './seccomp';
 import { parseDevices, type Device } from './devices';
+import { parseHooks, type Hooks } from './hooks';
 import { CAPS, errno as E, MS, NAMESPACES, addon, checkMap, nsFlag, ToolError, type CapSets, type IdRange, type NsType, type SeccompFilter } from 'tscontainer-core';
 
 export interface Mount {
@@ -71,6 +72,7 @@ export interface Container extends ProcessSpec {
   sysctl: [string, string][];
   /** linux.devices and runc's defaults */
   devices: Device[];
+  hooks: Hooks;
   /** linux.resources and cgroupsPath */
   cgroup?: CgroupPlan;
   /** linux.seccomp: the init's filter, and every exec'd process's */
@@ -349,7 +351,6 @@ export function readConfig(bundle: string, id: string): Container {
   if (!/^1\.\d+\.\d+/.test(ociVersion)) throw new ToolError(`ociVersion '${ociVersion}' is not supported (1.x is)`);
 
   // what this runtime does not do, refused by name
-  if (present(c.hooks)) throw refuse('hooks');
   const proc = isObject(c.process) ? c.process : undefined;
   if (!proc) throw new ToolError('process: missing (create needs the process to run)');
   for (const key of ['apparmorProfile', 'selinuxLabel', 'ioPriority', 'scheduler', 'execCPUAffinity'] as const) {
@@ -442,6 +443,7 @@ export function readConfig(bundle: string, id: string): Container {
     readonlyPaths: strings(linux.readonlyPaths, 'linux.readonlyPaths').map((p, i) => innerPath(p, `linux.readonlyPaths[${i}]`)),
     sysctl,
     devices: parseDevices(linux.devices),
+    hooks: parseHooks(c.hooks),
     ...processSpec,
     cgroup: parseResources(linux, id),
     annotations,

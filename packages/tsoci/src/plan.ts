@@ -11,6 +11,7 @@ import {
 import type { Container, Mount, ProcessSpec } from './config';
 import type { SeccompFilter } from 'tscontainer-core';
 import { deviceNodeSteps, inUserNs } from './devices';
+import { execHookSteps, mountedHookSteps, type HookPlan } from './hooks';
 
 // descriptor slots
 const FIFO = 0;
@@ -34,6 +35,9 @@ export interface Where {
   join?: Step[];
   /** create: the caller's stderr is on this fd, fd 2 goes to tsoci (which says and logs the setup's errors) until the init is ready */
   callerStderr?: number;
+  /** the first fd the program does not get (those below: --preserve-fds, LISTEN_FDS) */
+  closeFrom?: number;
+  hooks?: HookPlan;
 }
 
 /** The maps, written by a helper in the original namespaces once the
@@ -142,6 +146,8 @@ export function plan(c: Container, w: Where): Step[] {
   for (const m of c.mounts) steps.push(...mountSteps(m, made));
   // in a user namespace mknod is refused: the host's nodes are bound instead
   if (setupDev(c)) steps.push(...deviceNodeSteps(ROOT, c.devices, userNs || inUserNs()), ...devLinkSteps(ROOT, errno.EEXIST));
+  // the mounts made: prestart, createRuntime (tsoci), createContainer (here)
+  steps.push(...mountedHookSteps(w.hooks, ROOT));
 
   if (w.noPivot) {
     // runc's --no-pivot: the root moved onto / and chrooted into
@@ -190,6 +196,7 @@ export function plan(c: Container, w: Where): Step[] {
   steps.push({ op: 'environ', vars: c.env, summary: `process.env (${c.env.length} variables), nothing inherited` });
   if (w.callerStderr !== undefined) steps.push({ op: 'stderr', fd: w.callerStderr, restore: !(c.terminal && w.consoleSocket) });
   if (w.fifo) steps.push({ op: 'ready' }, { op: 'wait', opened: FIFO, what: 'the exec FIFO (until tsoci start)' });
+  steps.push(...execHookSteps(w.hooks), { op: 'close-from', fd: w.closeFrom ?? 3 });
   steps.push({ op: 'exec', file: c.file, argv: c.args });
   return steps;
 }

@@ -11,6 +11,7 @@ import path = require('path');
 import { addon, ToolError, type SeccompFilter } from 'tscontainer-core';
 import { fifoName, pidFileName } from './plan';
 import { isFrozen } from './commands/freezer';
+import type { Hook } from './hooks';
 
 export interface State {
   ociVersion: string;
@@ -32,6 +33,8 @@ export interface State {
   annotations: Record<string, string>;
   /** linux.seccomp, parsed at create: exec's processes get it too (as runc) */
   seccomp?: SeccompFilter;
+  /** the hooks later commands run: start's and delete's */
+  hooks?: { poststart: Hook[]; poststop: Hook[] };
 }
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
