@@ -2,6 +2,7 @@
 // the names libseccomp 2.5 knows, the kernel's action values, and the words of
 // the `seccomp` plan step. What a filter may hold is decided here and by the
 // tool that fills it (tsoci's seccomp.ts); the C side only makes the calls.
+import os = require('os');
 
 /** runtime-spec's action names → SECCOMP_RET_* (an errno or trace code goes in the low 16 bits) */
 export const SECCOMP_ACTIONS = {
@@ -32,6 +33,15 @@ export const SECCOMP_ARCHES: Record<string, string> = {
   SCMP_ARCH_PPC64LE: 'ppc64le', SCMP_ARCH_S390: 's390', SCMP_ARCH_S390X: 's390x', SCMP_ARCH_PARISC: 'parisc',
   SCMP_ARCH_PARISC64: 'parisc64', SCMP_ARCH_RISCV64: 'riscv64',
 };
+
+/** libseccomp will not mix byte orders in one filter (EDOM): these are big-endian */
+const BIG_ENDIAN = new Set(['mips', 'mips64', 'mips64n32', 'ppc', 'ppc64', 's390', 's390x', 'parisc', 'parisc64']);
+
+/** the architectures a filter on this machine can hold: those of its byte order */
+export function seccompArchesHere(): string[] {
+  const big = os.endianness() === 'BE';
+  return Object.keys(SECCOMP_ARCHES).filter((k) => BIG_ENDIAN.has(SECCOMP_ARCHES[k]) === big);
+}
 
 /** runtime-spec's filter flags → the libseccomp attribute each sets */
 export const SECCOMP_FLAGS = {

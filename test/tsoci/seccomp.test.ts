@@ -73,8 +73,8 @@ t.test('argument comparisons: chmod to 0700 refused, to 0755 not; socket(AF_INET
       syscalls: [
         { names: ['chmod'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 0o700, op: 'SCMP_CMP_EQ' }] },
         { names: ['fchmodat'], action: 'SCMP_ACT_ERRNO', args: [{ index: 2, value: 0o700, op: 'SCMP_CMP_EQ' }] },
-        // MASKED_EQ: the low byte of the domain is AF_INET (2); ops on two arguments make two rules
-        { names: ['socket'], action: 'SCMP_ACT_ERRNO', errnoRet: 97, args: [{ index: 0, value: 2, valueTwo: 0xff, op: 'SCMP_CMP_MASKED_EQ' }] },
+        // MASKED_EQ (as runc: value the mask, valueTwo what the masked argument equals): the domain's low byte is AF_INET (2)
+        { names: ['socket'], action: 'SCMP_ACT_ERRNO', errnoRet: 97, args: [{ index: 0, value: 0xff, valueTwo: 2, op: 'SCMP_CMP_MASKED_EQ' }] },
       ],
     }));
   const r = b.oci(['run', 'a1']);
@@ -213,6 +213,8 @@ t.test('refused in one line naming the field, before anything is made', async (t
     [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_ALMOST' }] }] },
       /^tsoci: linux\.seccomp\.syscalls\[0\]\.args\[0\]\.op: 'SCMP_CMP_ALMOST' is not an operator tsoci knows/],
     [{ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_Z80'] }, /^tsoci: linux\.seccomp\.architectures\[0\]: 'SCMP_ARCH_Z80' is not an architecture tsoci knows/],
+    [{ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_S390X'] },
+      /^tsoci: linux\.seccomp\.architectures\[1\]: SCMP_ARCH_S390X is of the other byte order: a filter on this machine cannot hold it\n$/],
     [{ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_BOGUS'] }, /^tsoci: linux\.seccomp\.flags\[0\]: 'SECCOMP_FILTER_FLAG_BOGUS' is not a flag/],
     [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }, /^tsoci: linux\.seccomp\.syscalls\[0\]\.action: SCMP_ACT_NOTIFY is not supported by tsoci/],
     [{ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock' }, /^tsoci: linux\.seccomp\.listenerPath is not supported by tsoci/],
@@ -244,6 +246,26 @@ t.test('a system call libseccomp does not know is skipped (as runc); features sa
   t.equal(f.enabled, true);
   t.ok(f.actions.includes('SCMP_ACT_KILL_PROCESS') && !f.actions.includes('SCMP_ACT_NOTIFY'), 'actions: no NOTIFY');
   t.ok(f.operators.includes('SCMP_CMP_MASKED_EQ'));
-  t.ok(f.archs.includes('SCMP_ARCH_X86_64') && f.archs.includes('SCMP_ARCH_AARCH64'));
+  t.ok(f.archs.includes('SCMP_ARCH_X86_64') && f.archs.includes('SCMP_ARCH_AARCH64') && !f.archs.includes('SCMP_ARCH_S390X'), 'archs: this byte order\'s');
   t.same(f.supportedFlags, ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW']);
+  // every operator, on busybox mkdir's mode (mkdir(path, 0777): its argument 1, mkdirat's 2),
+  // in a filter of every architecture and flag listed: [value, valueTwo] that match, that do not
+  const cases: Record<string, [number[], number[]]> = {
+    SCMP_CMP_NE: [[0], [0o777]], SCMP_CMP_LT: [[0o1000], [0o777]], SCMP_CMP_LE: [[0o777], [0o776]], SCMP_CMP_EQ: [[0o777], [0o1000]],
+    SCMP_CMP_GE: [[0o777], [0o1000]], SCMP_CMP_GT: [[0o776], [0o777]], SCMP_CMP_MASKED_EQ: [[0o700, 0o700], [0o700, 0]],
+  };
+  t.same(Object.keys(cases).sort(), [...f.operators].sort());
+  for (const [op, [yes, no]] of Object.entries(cases)) {
+    for (const [values, made] of [[yes, false], [no, true]] as const) {
+      const c = JSON.parse(fs.readFileSync(path.join(b.bundle, 'config.json'), 'utf8'));
+      const arg = (index: number) => ({ index, value: values[0], valueTwo: values[1] ?? 0, op });
+      c.process.args = ['sh', '-c', 'rmdir /made 2>/dev/null; mkdir /made; echo $?'];
+      c.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW', architectures: f.archs, flags: f.supportedFlags,
+        syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', args: [arg(1)] }, { names: ['mkdirat'], action: 'SCMP_ACT_ERRNO', args: [arg(2)] }],
+      };
+      fs.writeFileSync(path.join(b.bundle, 'config.json'), JSON.stringify(c));
+      t.match(b.oci(['run', 'u2']), { status: 0, stdout: made ? '0\n' : '1\n' }, `${op} ${values.join(' ')}: ${made ? 'made' : 'refused'}`);
+    }
+  }
 });

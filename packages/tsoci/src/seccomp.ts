@@ -4,7 +4,7 @@
 // whose action is the default one is left out, and comparisons that test
 // one argument twice become one rule each (they could never all hold).
 import {
-  SECCOMP_ACTIONS, SECCOMP_ACTIONS_WITH_RET, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPS, ToolError,
+  SECCOMP_ACTIONS, SECCOMP_ACTIONS_WITH_RET, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPS, seccompArchesHere, ToolError,
   type SeccompActionName, type SeccompArg, type SeccompFilter, type SeccompFlag, type SeccompRule,
 } from 'tscontainer-core';
 
@@ -63,8 +63,12 @@ export function parseSeccomp(v: unknown): SeccompFilter | undefined {
     if (v[key] !== undefined && v[key] !== '') throw new ToolError(`${field}.${key} is not supported by tsoci (no seccomp agent)`);
   }
   const defaultAction = action(v.defaultAction, v.defaultErrnoRet, `${field}.defaultAction`, `${field}.defaultErrnoRet`);
-  const arches = [...new Set(list(v.architectures, `${field}.architectures`)
-    .map((a, i) => SECCOMP_ARCHES[name(a, `${field}.architectures[${i}]`, Object.keys(SECCOMP_ARCHES), 'an architecture')]))];
+  const here = seccompArchesHere();
+  const arches = [...new Set(list(v.architectures, `${field}.architectures`).map((a, i) => {
+    const arch = name(a, `${field}.architectures[${i}]`, Object.keys(SECCOMP_ARCHES), 'an architecture');
+    if (!here.includes(arch)) throw new ToolError(`${field}.architectures[${i}]: ${arch} is of the other byte order: a filter on this machine cannot hold it`);
+    return SECCOMP_ARCHES[arch];
+  }))];
   const flags = [...new Set(list(v.flags, `${field}.flags`)
     .map((f, i) => SECCOMP_FLAGS[name(f, `${field}.flags[${i}]`, Object.keys(SECCOMP_FLAGS) as (keyof typeof SECCOMP_FLAGS)[], 'a flag')]))] as SeccompFlag[];
 
@@ -97,7 +101,7 @@ export function seccompFeatures(): Record<string, unknown> {
     enabled: true,
     actions: Object.keys(SECCOMP_ACTIONS),
     operators: Object.keys(SECCOMP_OPS),
-    archs: Object.keys(SECCOMP_ARCHES),
+    archs: seccompArchesHere(),
     knownFlags: flags,
     supportedFlags: flags,
   };
