@@ -14,7 +14,7 @@ import { parseProcess, readConfig } from './config';
 import { defaultSpec, features } from './spec';
 import { setFrozen } from './commands/freezer';
 import { cgroupPids, psTable } from './commands/ps';
-import { launch, layout } from './executor';
+import { launch, layout, passedFds } from './executor';
 import { hookPlan, hookState, noHooks, runHooks, type HookPlan } from './hooks';
 import { execPlan, plan, pidFileName } from './plan';
 import { Dir, NOT_FOUND, ociState, ownerName, procStat, rfc3339Nano, type State } from './state';
@@ -282,16 +282,12 @@ function writePidFile(file: string, pid: number): void {
   fs.renameSync(tmp, abs);
 }
 
-function refuseUnsupported(c: Command): void {
-  const fds = c.o.get('preserve-fds');
-  if (fds !== undefined && fds !== '0') throw new ToolError('--preserve-fds is not supported by tsoci yet');
-}
-
 function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; steps: Step[]; passed: number; hooks?: HookPlan } | { print: string } {
-  refuseUnsupported(c);
-  const passed = 0;
+  const { passed, listen } = passedFds(c.o.get('preserve-fds'));
   const bundle = path.resolve(typeof c.o.get('bundle') === 'string' ? (c.o.get('bundle') as string) : '.');
   const config = readConfig(bundle, id);
+  // socket activation: those fds go first, and the program is told (runc's)
+  if (listen) config.env.push(`LISTEN_FDS=${listen}`, 'LISTEN_PID=1');
   const fds = layout(passed);
   const hooks = hookPlan(config.hooks, { ociVersion: config.ociVersion, id, bundle, annotations: config.annotations }, fds, forRun);
   // runc's checkTerminal

@@ -7,11 +7,30 @@
 import fs = require('fs');
 import { spawn } from 'child_process';
 import type { Readable, Writable } from 'stream';
-import { addon, encode, encodeBytes, executorPath, parseSignalName, ToolError, type Step } from 'tscontainer-core';
+import { addon, encode, encodeBytes, executorPath, inheritedFds, parseSignalName, ToolError, type Step } from 'tscontainer-core';
 
 /** Where each descriptor is in the executor, `passed` fds from 3 on given to the program. */
 export function layout(passed: number) {
   return { plan: 3 + passed, callerStderr: 4 + passed, hooks: 5 + passed, started: 6 + passed, closeFrom: 3 + passed };
+}
+
+/** The fds from 3 on that go to the program: LISTEN_FDS's when LISTEN_PID
+ * is ours (socket activation, runc's), then --preserve-fds N; each must be
+ * one our caller gave us. */
+export function passedFds(preserve: string | true | undefined): { passed: number; listen: number } {
+  const text = preserve === undefined ? '0' : String(preserve);
+  if (!/^\d+$/.test(text)) throw new ToolError(`--preserve-fds: expected a number, got '${text}'`);
+  const env = process.env;
+  const listen = env.LISTEN_PID === String(process.pid) && /^\d+$/.test(env.LISTEN_FDS ?? '') ? Number(env.LISTEN_FDS) : 0;
+  const n = Number(text);
+  const given = new Set(inheritedFds());
+  for (let fd = 3; fd < 3 + listen + n; fd++) {
+    if (given.has(fd)) continue;
+    throw new ToolError(fd < 3 + listen
+      ? `LISTEN_FDS=${listen}: fd ${fd} is not open`
+      : `unable to stat preserved-fd ${fd - 3 - listen} (of ${n}): fd ${fd} is not open`);
+  }
+  return { passed: listen + n, listen };
 }
 
 export interface Launch {
