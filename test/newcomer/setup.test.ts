@@ -1,8 +1,8 @@
 // ./setup as a newcomer meets it (issue 15): it installs only what the tools
-// need unless the tests are asked for (--test: QEMU, hyperfine, strace), and
-// its last line says where the tools are and what to try. Run with
-// --dry-run, on a PATH where the test-only programs are missing, so nothing
-// is installed here.
+// need unless the tests are asked for (--test: QEMU, hyperfine, strace,
+// podman, containerd, runc), and its last line says where the tools are and
+// what to try. Run with --dry-run, on a PATH where the test-only programs are
+// missing, so nothing is installed here.
 import t, { type Test } from 'tap';
 import { spawnSync } from 'child_process';
 import fs = require('fs');
@@ -12,7 +12,7 @@ import { ROOT, scratch } from '../lib/run';
 /** A PATH of the programs setup looks for, but for those left `missing`. */
 function fakePath(dir: string, missing: string[]): string {
   const wanted = ['dirname', 'sed', 'node', 'pnpm', 'npm', 'busybox', 'newuidmap', 'ip', 'setpriv', 'hyperfine', 'strace', 'qemu-system-x86_64',
-    'aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-g++', 'qemu-aarch64-static'];
+    'aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-g++', 'qemu-aarch64-static', 'podman', 'conmon', 'containerd', 'runc', 'script'];
   for (const name of wanted.filter((w) => !missing.includes(w))) {
     const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
     if (found) fs.symlinkSync(found, path.join(dir, name));
@@ -36,9 +36,9 @@ t.test('without --test, the test-only packages are not installed, even when miss
 });
 
 t.test('with --test, they are', async (t) => {
-  const r = setup(['--dry-run', '--test'], ['hyperfine', 'strace', 'qemu-system-x86_64'], t);
+  const r = setup(['--dry-run', '--test'], ['hyperfine', 'strace', 'qemu-system-x86_64', 'podman', 'containerd'], t);
   t.equal(r.status, 0, r.stderr);
-  t.same(APT.exec(r.stdout)?.[1].trim().split(' ').sort(), ['hyperfine', 'qemu-system-x86', 'strace']);
+  t.same(APT.exec(r.stdout)?.[1].trim().split(' ').sort(), ['containerd', 'hyperfine', 'podman', 'qemu-system-x86', 'strace']);
   t.match(r.stdout.trimEnd().split('\n').at(-1), /; the tests: pnpm test$/);
 });
 
