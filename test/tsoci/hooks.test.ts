@@ -149,3 +149,10 @@ t.test('timeouts, poststart and poststop failures, bad hooks', async (t) => {
     t.match(b.oci(['create', '--bundle', b.bundle, 'bad']), { status: 1, stderr: `tsoci: ${said}\n` });
   }
 });
+
+t.test('features lists the hooks, and no longer refuses what tsoci now does', async (t) => {
+  const b = bundle(t);
+  const f = JSON.parse(b.oci(['features']).stdout);
+  t.same(f.hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
+  for (const done of ['hooks', 'linux.devices', 'pause', 'resume', 'ps']) t.notOk(f['org.tscontainer.tsoci.unsupported'].includes(done), done);
+});

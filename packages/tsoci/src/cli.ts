@@ -128,7 +128,7 @@ Options:
                               (process.terminal)
      --no-pivot             create, run: move the root and chroot, no pivot_root
      --no-new-keyring       create, run: accepted (no keyring is made)
-     --preserve-fds <n>     create, run: only 0 for now
+     --preserve-fds <n>     create, run: pass fds 3 to 3+n-1 on to the program
      --dry-run              create, run: print the system calls, change nothing
  -d, --detach               run: create and start, and return; exec: return
                               once the process is set up
@@ -160,8 +160,10 @@ Options:
 linux.resources: memory (limit, swap), cpu (shares, quota, period, cpus,
 mems), pids, in cgroupsPath (default /tsoci/<id>) on v1, hybrid or v2.
 linux.seccomp through libseccomp (no SCMP_ACT_NOTIFY), for exec's processes too.
+linux.devices and runc's default devices made in /dev (the host's bound in
+a user namespace); hooks run where and when runc runs them.
 Not supported yet, refused by name: the other resources
-(devices, blockIO, hugepages, ...), linux.devices, hooks.
+(devices, blockIO, hugepages, ...); update, events, checkpoint, restore.
 `;
 
 export interface Globals {

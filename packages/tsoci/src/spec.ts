@@ -2,6 +2,7 @@
 // `tsoci features` (what this runtime does, by runtime-spec's features.md).
 import { CAPS } from 'tscontainer-core';
 import { PROPAGATION, RLIMITS } from './config';
+import { HOOK_KINDS } from './hooks';
 import { seccompFeatures } from './seccomp';
 
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
@@ -49,7 +50,7 @@ export function features(version: string, specVersion: string): Record<string, u
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: specVersion,
-    hooks: [],
+    hooks: [...HOOK_KINDS],
     mountOptions: [
       'ro', 'rw', 'suid', 'nosuid', 'dev', 'nodev', 'exec', 'noexec', 'sync', 'async', 'dirsync', 'remount', 'mand', 'nomand',
       'atime', 'noatime', 'diratime', 'nodiratime', 'relatime', 'norelatime', 'strictatime', 'bind', 'rbind', ...Object.keys(PROPAGATION),
@@ -68,10 +69,10 @@ export function features(version: string, specVersion: string): Record<string, u
     // what tsoci refuses, by field: a config that sets any of them is not run
     'org.tscontainer.tsoci.unsupported': [
       'linux.seccomp: SCMP_ACT_NOTIFY and listenerPath', 'linux.resources: all but memory.limit, memory.swap, cpu.{shares,quota,period,cpus,mems}, pids.limit',
-      'linux.cgroupsPath as systemd\'s slice:prefix:name', 'linux.devices',
-      'hooks', 'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
+      'linux.cgroupsPath as systemd\'s slice:prefix:name',
+      'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
       'linux.timeOffsets', 'linux.mountLabel', 'mounts[].type cgroup', 'mount options tmpcopyup, idmap',
-      'pause', 'resume', 'update', 'ps', 'checkpoint', 'restore',
+      'update', 'events', 'checkpoint', 'restore', 'exec --preserve-fds',
     ],
     'org.tscontainer.tsoci.rlimits': RLIMITS.map((r) => `RLIMIT_${r}`),
   };
