@@ -4,7 +4,8 @@
 // the test's own.
 import t from 'tap';
 import fs = require('fs');
-import { hasPodman, IMAGE, podman, runOpts, TSOCI } from '../lib/podman';
+import { hasPodman, IMAGE, podman, RUNC, runOpts, TSOCI } from '../lib/podman';
+import { features, rows, type Outcome } from './battery';
 
 const skip = !hasPodman && 'no podman, conmon and runc (./setup --test installs them)';
 
@@ -21,4 +22,25 @@ t.test('podman --runtime tsoci run --rm: id, hostname, its cgroups; nothing left
   t.equal(p.run(TSOCI, ['ps', '-aq']).stdout, '', '--rm: no container left');
   const leftovers = fs.readdirSync('/run/tsoci').filter((c) => c.startsWith(hostname));
   t.same(leftovers, [], 'no state left in tsoci\'s root');
+});
+
+t.test('the podman battery: tsoci and runc, feature by feature, the same', { skip }, async (t) => {
+  const p = podman(t);
+  const battery = features(p.dir);
+  const seen: [Outcome, Outcome][] = [];
+  for (const f of battery) seen.push([await f.run(p, TSOCI), await f.run(p, RUNC)]);
+  const table = battery.flatMap((f, k) => rows(f, ...seen[k]));
+  const width = Math.max(...table.map(([name]) => name.length));
+  const line = (a: string, b: string, c: string) => `${a.padEnd(width)} | ${b.padEnd(40)} | ${c}`;
+  t.comment(line('feature', 'tsoci', 'runc'));
+  for (const row of table) t.comment(line(...row));
+  for (const [k, f] of battery.entries()) {
+    const [ours, runc] = seen[k];
+    t.same({ status: ours.status, out: ours.out }, { status: runc.status, out: runc.out }, `${f.name}: tsoci as runc`);
+    t.equal(ours.status, f.want.status, `${f.name}: exit status ${f.want.status}${ours.status !== f.want.status ? `: ${ours.err}` : ''}`);
+    if (f.want.out) t.match(ours.out, f.want.out, `${f.name}: output`);
+    if (f.want.err) t.match(ours.err, f.want.err, `${f.name}: message`);
+  }
+  t.equal(fs.readFileSync(`${p.dir}/vol/out`, 'utf8'), 'from-container\n', '-v: written through to the host');
+  t.equal(p.run(TSOCI, ['ps', '-aq']).stdout, '', 'no container left');
 });
