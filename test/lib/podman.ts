@@ -55,7 +55,8 @@ export function podman(t: Test): Podman {
   const run = (runtime: string, args: string[], o: { timeout?: number; input?: string } = {}): Result => {
     // podman ignores SIGTERM while it waits on a create: -k
     const [cmd, ...rest] = clean(['timeout', '-k', '5', String(o.timeout ?? 60), ...argv(runtime, args)], env);
-    const r = spawnSync(cmd, rest, { encoding: 'utf8', input: o.input ?? '' });
+    // conmon leaves a file "oom" in its working directory after an OOM kill: here, the test's
+    const r = spawnSync(cmd, rest, { encoding: 'utf8', input: o.input ?? '', cwd: dir });
     if (r.error) throw r.error;
     return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
   };

@@ -58,7 +58,7 @@ const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 function interactive(p: Podman, rt: string): Promise<Outcome> {
   const podman = ['timeout', '--foreground', '-k', '5', '30', ...p.argv(rt, ['run', '-it', '--rm', ...runOpts(p), IMAGE, 'sh', '-c', 'tty; read x; echo got $x'])];
   const [cmd, ...rest] = clean(['script', '-qec', podman.map(quote).join(' '), '/dev/null'], p.env);
-  const child = spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'pipe'], cwd: p.dir });
   let out = '';
   let err = '';
   let typed = false;
