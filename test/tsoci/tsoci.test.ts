@@ -177,7 +177,6 @@ t.test('refusals: one line naming the field, nothing made', async (t) => {
     ['seccomp', (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }; }, /^tsoci: linux\.seccomp\.defaultAction: SCMP_ACT_NOTIFY is not supported by tsoci \(no seccomp agent: listenerPath\)\n$/],
     ['terminal', (c) => { c.process.terminal = true; }, /^tsoci: cannot allocate tty if tsoci will detach without setting console socket\n$/],
     ['blockIO', (c) => { c.linux.resources = { blockIO: { weight: 10 } }; }, /^tsoci: linux\.resources\.blockIO is not supported by tsoci yet\n$/],
-    ['hooks', (c) => { c.hooks = { prestart: [{ path: '/bin/true' }] }; }, /^tsoci: hooks is not supported by tsoci\n$/],
     ['apparmor', (c) => { c.process.apparmorProfile = 'x'; }, /^tsoci: process\.apparmorProfile is not supported by tsoci\n$/],
     ['program', (c) => { c.process.args = ['nonexist']; }, /^tsoci: exec: "nonexist": executable file not found in \$PATH\n$/],
     ['no mount ns', (c) => { c.linux.namespaces = [{ type: 'pid' }]; }, /needs a new mount namespace/],
@@ -286,7 +285,7 @@ t.test('create --dry-run prints the plan and makes nothing', async (t) => {
   t.match(r.stdout, /^prctl\(PR_SET_DUMPABLE, 0\)\nopen\(".*\/p1\/exec\.fifo", O_RDWR\|O_CLOEXEC\) as the exec FIFO\n/);
   t.match(r.stdout, /\nfork\(\): the parent waits until the child is ready, runs the steps marked parent, exits 0\n  parent: write the pid of the child/);
   t.match(r.stdout, /\n  child: pivot_root\(/);
-  t.match(r.stdout, /\n  child: wait for the host side: read\(the exec FIFO \(until tsoci start\), 1 byte\)\n  child: execvp\("\/bin\/sh", \["sh"\]\)\n$/);
+  t.match(r.stdout, /\n  child: wait for the host side: read\(the exec FIFO \(until tsoci start\), 1 byte\)\n  child: close_range\(3, ~0U, CLOSE_RANGE_CLOEXEC\): no other descriptor reaches the program\n  child: execvp\("\/bin\/sh", \["sh"\]\)\n$/);
   t.notOk(fs.existsSync(b.state));
 });
 
