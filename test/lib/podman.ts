@@ -31,11 +31,6 @@ export interface Podman {
 }
 
 export function podman(t: Test): Podman {
-  let p: Podman | undefined;
-  // registered first, so it runs before the cgroups and the scratch folder go
-  t.teardown(() => {
-    if (p) spawnSync('timeout', ['-k', '5', '60', ...p.argv(RUNC, ['rm', '--all', '--force', '--time', '0'])], { env: p.env, stdio: 'ignore' });
-  });
   const dir = scratch(t);
   fs.chmodSync(dir, 0o755);
   const cgroupParent = cgroupBase(t);
@@ -60,7 +55,11 @@ export function podman(t: Test): Podman {
     if (r.error) throw r.error;
     return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
   };
-  p = { dir, cgroupParent, run, argv, env };
+  const p = { dir, cgroupParent, run, argv, env };
+  // teardowns run last first: this one before the cgroups and the folder go
+  t.teardown(() => {
+    spawnSync('timeout', ['-k', '5', '60', ...argv(RUNC, ['rm', '--all', '--force', '--time', '0'])], { env, stdio: 'ignore', cwd: dir });
+  });
 
   // the image: the busybox rootfs as a tarball, imported offline; /var/lib
   // hidden meanwhile (a tmpfs in a mount namespace of its own), where podman
