@@ -44,6 +44,21 @@ t.test('LISTEN_FDS when LISTEN_PID is tsoci\'s: first, and the program is told; 
   t.match(other.stdout, /\nlisten= pid=\n/);
 });
 
+t.test('exec --preserve-fds: the exec\'d process gets them; LISTEN_FDS is not exec\'s', async (t) => {
+  const b = bundle(t, args('exec sleep 600'));
+  t.equal(b.detached(`run -d --bundle ${b.bundle} e1`).status, 0);
+  const r = sh(`LISTEN_FDS=1 LISTEN_PID=$$ exec tsoci --root ${b.state} exec --preserve-fds 1 e1 sh -c '${LIST.replace('echo four >&4; ', '')}' 3>${b.dir}/three 4>/dev/null`);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, '0 1 2 3 4 \nlisten= pid=\n', 'fd 3 only (4 is ls\'s own)');
+  t.equal(fs.readFileSync(`${b.dir}/three`, 'utf8'), 'three\n');
+  const d = sh(`tsoci --root ${b.state} exec -d --preserve-fds 1 e1 sh -c 'echo detached >&3' 3>${b.dir}/three`);
+  t.equal(d.status, 0, d.stderr);
+  const end = Date.now() + 5000;
+  while (fs.readFileSync(`${b.dir}/three`, 'utf8') !== 'detached\n' && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  t.equal(fs.readFileSync(`${b.dir}/three`, 'utf8'), 'detached\n', 'exec -d too');
+  t.equal(b.oci(['delete', '--force', 'e1']).status, 0);
+});
+
 t.test('--preserve-fds of an fd the caller did not give, or not a number: one line, nothing made', async (t) => {
   const b = bundle(t, args('true'));
   t.match(sh(`tsoci --root ${b.state} create --preserve-fds 2 --bundle ${b.bundle} m1 3>/dev/null`), { status: 1, stderr: 'tsoci: unable to stat preserved-fd 1 (of 2): fd 4 is not open\n' });

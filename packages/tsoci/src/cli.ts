@@ -4,9 +4,8 @@
 // options; create and run hand a plan to tscore-exec (plan.ts).
 import fs = require('fs');
 import path = require('path');
-import { spawn, spawnSync } from 'child_process';
 import {
-  addon, members, encode, encodeBytes, executorPath, getopt, parseSignalName, print, ToolError, UsageError,
+  addon, members, encodeBytes, getopt, parseSignalName, print, ToolError, UsageError,
   type Option, type Step,
 } from 'tscontainer-core';
 import { cgroupJoinSteps, makeCgroups, removeCgroups } from './cgroup';
@@ -128,7 +127,8 @@ Options:
                               (process.terminal)
      --no-pivot             create, run: move the root and chroot, no pivot_root
      --no-new-keyring       create, run: accepted (no keyring is made)
-     --preserve-fds <n>     create, run: pass fds 3 to 3+n-1 on to the program
+     --preserve-fds <n>     create, run, exec: pass fds 3 to 3+n-1 on to the
+                              program
      --dry-run              create, run: print the system calls, change nothing
  -d, --detach               run: create and start, and return; exec: return
                               once the process is set up
@@ -259,21 +259,6 @@ function theId(c: Command, most = 1): string {
     throw new UsageError(`"${c.name}" requires ${most === 1 ? 'exactly 1 argument' : `1 to ${most} arguments`}: ${COMMANDS[c.name].operands}`);
   }
   return c.operands[0];
-}
-
-/** Run a plan in tscore-exec as our child; its stdio is ours (the container's). */
-function planFd(steps: Step[]): number {
-  const NUL = Buffer.of(0);
-  const fd = addon().memfd(Buffer.concat(encode(steps).flatMap((w) => [encodeBytes(w), NUL])));
-  if (fd < 0) throw new ToolError(`cannot hand the plan to ${executorPath()}: ${addon().strerror(-fd)}`);
-  return fd;
-}
-
-/** where create's executor keeps the caller's stderr */
-const CALLER_STDERR = 4;
-
-function executorArgs(c: Command): [string, string[], { argv0: string; env: NodeJS.ProcessEnv }] {
-  return [executorPath(), c.argv, { argv0: 'tsoci', env: { TSCORE_PLAN: '3' } }];
 }
 
 /** The pid file a caller asked for: digits, no newline (go-runc's Atoi), replaced atomically. */
@@ -519,8 +504,9 @@ function nsFlagsOf(pid: number): number {
 async function exec(c: Command): Promise<number> {
   const id = theId(c, Infinity);
   for (const key of ['process-label', 'apparmor', 'cgroup'] as const) if (c.o.has(key)) throw new ToolError(`--${key} is not supported by tsoci`);
-  const fds = c.o.get('preserve-fds');
-  if (fds !== undefined && fds !== '0') throw new ToolError('--preserve-fds is not supported by tsoci yet');
+  // runc's exec passes --preserve-fds on, not LISTEN_FDS
+  const { passed } = passedFds(c.o.get('preserve-fds'), false);
+  const fds = layout(passed);
   const d = new Dir(c.g.root, id);
   d.lock();
   const s = d.read();
@@ -541,19 +527,14 @@ async function exec(c: Command): Promise<number> {
     pidDir: typeof pidFile === 'string' ? (detach ? d.dir : path.dirname(path.resolve(pidFile))) : undefined,
     pidName: typeof pidFile === 'string' ? (detach ? tmpName : path.basename(pidFile)) : undefined,
     detach, consoleSocket: typeof socket === 'string' ? path.resolve(socket) : undefined,
-    callerStderr: detach ? CALLER_STDERR : undefined, seccomp: s.seccomp,
+    callerStderr: detach ? fds.callerStderr : undefined, closeFrom: fds.closeFrom, seccomp: s.seccomp,
   };
   const steps = execPlan(p, where);
   if (c.o.has('dry-run')) return out(print(steps).join('\n') + '\n');
   d.unlock();
-  const fd = planFd(steps);
-  const [file, args, opts] = executorArgs(c);
   if (detach) {
-    const r = spawnSync(file, args.slice(1), { ...opts, stdio: ['inherit', 'inherit', 'pipe', fd, 2] });
-    fs.closeSync(fd);
-    if (r.error) throw new ToolError(`cannot run ${file}: ${r.error.message}`);
-    const said = String(r.stderr).split('\n').filter(Boolean).map((l) => l.replace(/^tsoci: /, ''));
-    if (r.status !== 0) throw new ToolError(said.at(-1) ?? `exec failed (exit status ${r.status})`);
+    const r = await launch({ steps, argv: c.argv, passed, captureStderr: true });
+    if (r.status !== 0) throw new ToolError(r.said.at(-1) ?? `exec failed (exit status ${r.status})`);
     if (typeof pidFile === 'string') {
       const tmp = path.join(d.dir, tmpName);
       writePidFile(pidFile, Number(fs.readFileSync(tmp, 'utf8').trim()));
@@ -561,11 +542,7 @@ async function exec(c: Command): Promise<number> {
     }
     return 0;
   }
-  const child = spawn(file, args.slice(1), { ...opts, stdio: ['inherit', 'inherit', 'inherit', fd] });
-  fs.closeSync(fd);
-  const forward = (sig: NodeJS.Signals) => child.kill(sig);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, forward);
-  return new Promise<number>((resolve) => child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (parseSignalName(sig) ?? 1) : 1))));
+  return (await launch({ steps, argv: c.argv, passed, captureStderr: false, forward: true })).status;
 }
 
 function state(c: Command): number {

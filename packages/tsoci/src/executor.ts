@@ -15,13 +15,13 @@ export function layout(passed: number) {
 }
 
 /** The fds from 3 on that go to the program: LISTEN_FDS's when LISTEN_PID
- * is ours (socket activation, runc's), then --preserve-fds N; each must be
- * one our caller gave us. */
-export function passedFds(preserve: string | true | undefined): { passed: number; listen: number } {
+ * is ours (socket activation, runc's; not for exec), then --preserve-fds N;
+ * each must be one our caller gave us. */
+export function passedFds(preserve: string | true | undefined, withListen = true): { passed: number; listen: number } {
   const text = preserve === undefined ? '0' : String(preserve);
   if (!/^\d+$/.test(text)) throw new ToolError(`--preserve-fds: expected a number, got '${text}'`);
   const env = process.env;
-  const listen = env.LISTEN_PID === String(process.pid) && /^\d+$/.test(env.LISTEN_FDS ?? '') ? Number(env.LISTEN_FDS) : 0;
+  const listen = withListen && env.LISTEN_PID === String(process.pid) && /^\d+$/.test(env.LISTEN_FDS ?? '') ? Number(env.LISTEN_FDS) : 0;
   const n = Number(text);
   const given = new Set(inheritedFds());
   for (let fd = 3; fd < 3 + listen + n; fd++) {

@@ -218,6 +218,8 @@ export interface ExecWhere {
   detach: boolean;
   consoleSocket?: string;
   callerStderr?: number;
+  /** the first fd the process does not get (those below: --preserve-fds) */
+  closeFrom?: number;
   /** the container's filter (its linux.seccomp, kept in its state) */
   seccomp?: SeccompFilter;
 }
@@ -255,6 +257,6 @@ export function execPlan(p: ProcessSpec, w: ExecWhere): Step[] {
   steps.push({ op: 'environ', vars: p.env, summary: `process.env (${p.env.length} variables), nothing inherited` });
   if (w.callerStderr !== undefined) steps.push({ op: 'stderr', fd: w.callerStderr, restore: !(p.terminal && w.consoleSocket) });
   if (w.detach) steps.push({ op: 'ready' });
-  steps.push({ op: 'exec', file: p.file, argv: p.args });
+  steps.push({ op: 'close-from', fd: w.closeFrom ?? 3 }, { op: 'exec', file: p.file, argv: p.args });
   return steps;
 }

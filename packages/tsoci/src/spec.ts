@@ -72,7 +72,7 @@ export function features(version: string, specVersion: string): Record<string, u
       'linux.cgroupsPath as systemd\'s slice:prefix:name',
       'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
       'linux.timeOffsets', 'linux.mountLabel', 'mounts[].type cgroup', 'mount options tmpcopyup, idmap',
-      'update', 'events', 'checkpoint', 'restore', 'exec --preserve-fds',
+      'update', 'events', 'checkpoint', 'restore',
     ],
     'org.tscontainer.tsoci.rlimits': RLIMITS.map((r) => `RLIMIT_${r}`),
   };
