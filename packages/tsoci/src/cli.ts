@@ -118,7 +118,7 @@ Options:
      --log-format text|json the records in --log (runc's)
      --debug                log each command
      --systemd-cgroup       refused: tsoci manages no cgroups through systemd
-     --rootless <value>     accepted and ignored (tsoci makes no cgroups)
+     --rootless <value>     accepted and ignored (tsoci runs as root)
      --criu <path>          refused: tsoci does not checkpoint
  -b, --bundle <dir>         create, run, spec: the bundle (default: .)
      --pid-file <file>      create, run: write the init's PID there
@@ -158,12 +158,13 @@ Options:
  -h, --help                 display this help
 
 linux.resources: memory (limit, swap), cpu (shares, quota, period, cpus,
-mems), pids, in cgroupsPath (default /tsoci/<id>) on v1, hybrid or v2.
+mems), pids, devices (v1), in cgroupsPath (default /tsoci/<id>) in every
+hierarchy, on v1, hybrid or v2; a cgroup mount shows the container its own.
 linux.seccomp through libseccomp (no SCMP_ACT_NOTIFY), for exec's processes too.
 linux.devices and runc's default devices made in /dev (the host's bound in
 a user namespace); hooks run where and when runc runs them.
 Not supported yet, refused by name: the other resources
-(devices, blockIO, hugepages, ...); update, events, checkpoint, restore.
+(blockIO, hugepages, devices on v2, ...); update, events, checkpoint, restore.
 `;
 
 export interface Globals {
