@@ -93,7 +93,7 @@ export function seccompWords(f: SeccompFilter): string[] {
 
 export function describeSeccomp(f: SeccompFilter, load: 'now' | 'exec'): string {
   const names = new Set(f.rules.map((r) => r.name)).size;
-  return `seccomp filter (libseccomp): default ${seccompActionName(f.defaultAction)}, arches native${f.arches.map((a) => `+${a}`).join('')}`
+  return `seccomp filter (libseccomp): default ${seccompActionName(f.defaultAction)}, architectures ${['this machine\'s', ...f.arches].join(', ')}`
     + `${f.flags.length ? `, flags ${f.flags.join(',')}` : ''}, ${f.rules.length} rules on ${names} system calls (unknown ones skipped); `
     + (load === 'now' ? 'loaded now (before the capabilities are dropped: without no_new_privs it needs CAP_SYS_ADMIN)' : 'loaded just before execve');
 }

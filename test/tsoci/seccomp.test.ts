@@ -160,6 +160,29 @@ t.test('the init and an exec\'d process are filtered (Seccomp: 2); without no_ne
   t.equal(b.oci(['delete', '--force', 's1']).status, 0);
 });
 
+t.test('--dry-run: where the filter is loaded, by no_new_privs', async (t) => {
+  for (const nnp of [true, false]) {
+    const b = bundle(t, 'true', (c) => {
+      c.process.noNewPrivileges = nnp;
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+    });
+    const r = b.oci(['create', '--dry-run', 'y1']);
+    t.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    const filter = at(/seccomp filter \(libseccomp\): default SCMP_ACT_ALLOW, architectures this machine's, x86_64, 1 rules on 1 system calls/);
+    t.ok(filter > 0, 'printed');
+    if (nnp) {
+      t.match(lines[filter], /loaded just before execve$/);
+      t.ok(filter > at(/prctl\(PR_SET_NO_NEW_PRIVS, 1\)/) && filter > at(/capabilities: /), 'after no_new_privs and the capabilities');
+    } else {
+      t.match(lines[filter], /loaded now \(before the capabilities are dropped/);
+      t.ok(filter < at(/setgroups\(/) && filter < at(/capabilities: /), 'before the credentials and capabilities');
+    }
+    t.notOk(fs.existsSync(path.join(b.state, 'y1')), 'nothing made');
+  }
+});
+
 /** podman's conversion of its profile (Docker's format, /usr/share/containers/seccomp.json) into
  * config.json's linux.seccomp, for this machine's architecture and the process's bounding set */
 function podmanSeccomp(profile: Json, caps: string[]): Json {
