@@ -5,7 +5,7 @@ import t from 'tap';
 import fs = require('fs');
 import path = require('path');
 import { cgroupBase, v1Host } from '../lib/cgroups';
-import { sleep, until } from '../lib/run';
+import { sleep, tool, until } from '../lib/run';
 import { alive, args, bundle, procState } from '../lib/oci';
 
 const counter = (file: string) => {
@@ -77,4 +77,41 @@ t.test('pause of a container without cgroups: one line; ps lists its PID namespa
   await until(() => !alive(pid));
   t.equal(b.oci(['ps', '-f', 'json', 'n1']).stdout, 'null\n', 'none once stopped');
   t.equal(b.oci(['delete', 'n1']).status, 0);
+});
+
+t.test('update: new limits from flags and from --resources (a file, or stdin), in the container\'s cgroups', { skip: !v1Host && 'a v1 (hybrid) host' }, async (t) => {
+  const base = cgroupBase(t);
+  const b = bundle(t, (c) => {
+    args('exec sleep 600')(c);
+    c.linux.cgroupsPath = `${base}/up`;
+    c.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 32 } };
+  });
+  t.equal(b.detached(`run -d --bundle ${b.bundle} u1`).status, 0);
+  const knob = (h: string, file: string) => fs.readFileSync(path.join('/sys/fs/cgroup', h, base, 'up', file), 'utf8').trim();
+  t.equal(knob('memory', 'memory.limit_in_bytes'), String(64 << 20));
+  const r = b.oci(['update', '--memory', '128m', '--pids-limit', '64', 'u1']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(knob('memory', 'memory.limit_in_bytes'), String(128 << 20), '--memory');
+  t.equal(knob('pids', 'pids.max'), '64', '--pids-limit');
+  // containerd's way: the resources on stdin
+  const stdin = tool('tsoci', ['--root', b.state, 'update', '--resources', '-', 'u1'], { input: JSON.stringify({ cpu: { shares: 512 }, pids: { limit: 100 } }) });
+  t.equal(stdin.status, 0, stdin.stderr);
+  t.equal(knob('cpu', 'cpu.shares'), '512', 'cpu.shares from stdin');
+  t.equal(knob('pids', 'pids.max'), '100');
+  fs.writeFileSync(`${b.dir}/res.json`, JSON.stringify({ memory: { limit: 96 << 20 } }));
+  t.equal(b.oci(['update', '-r', `${b.dir}/res.json`, '--pids-limit', '7', 'u1']).status, 0);
+  t.equal(knob('memory', 'memory.limit_in_bytes'), String(96 << 20), 'from the file');
+  t.equal(knob('pids', 'pids.max'), '7', 'the flag over it');
+  t.match(b.oci(['update', '--memory', 'lots', 'u1']), { status: 1, stderr: "tsoci: --memory: expected a size (bytes, or with k, m or g), got 'lots'\n" });
+  t.match(b.oci(['update', '--resources', '-', 'u1']), { status: 1, stderr: /^tsoci: --resources -: / });
+  t.match(b.oci(['update', '--blkio-weight', '10', 'u1']), { status: 1, stderr: /unrecognized option|invalid option/ });
+  t.equal(b.oci(['kill', 'u1', 'KILL']).status, 0);
+  await until(() => JSON.parse(b.oci(['state', 'u1']).stdout).status === 'stopped');
+  t.match(b.oci(['update', '--pids-limit', '5', 'u1']), { status: 1, stderr: 'tsoci: cannot update a stopped container\n' });
+  t.equal(b.oci(['delete', 'u1']).status, 0);
+
+  const none = bundle(t, args('exec sleep 600'));
+  t.equal(none.detached(`run -d --bundle ${none.bundle} u2`).status, 0);
+  t.match(none.oci(['update', '--pids-limit', '5', 'u2']), { status: 1, stderr: /^tsoci: the container has no cgroups to update/ });
+  t.equal(none.oci(['delete', '--force', 'u2']).status, 0);
 });

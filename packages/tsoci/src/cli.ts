@@ -13,6 +13,7 @@ import { parseProcess, readConfig } from './config';
 import { defaultSpec, features } from './spec';
 import { setFrozen } from './commands/freezer';
 import { cgroupPids, psTable } from './commands/ps';
+import { resourcesFrom, updateCgroups } from './commands/update';
 import { launch, layout, passedFds } from './executor';
 import { hookPlan, hookState, noHooks, runHooks, type HookPlan } from './hooks';
 import { execPlan, plan, pidFileName } from './plan';
@@ -82,6 +83,13 @@ const COMMANDS: Record<string, { options: Option[]; operands: string; run: (c: C
   pause: { options: [], operands: '<container-id>', run: pause },
   resume: { options: [], operands: '<container-id>', run: resume },
   ps: { options: [{ key: 'format', short: 'f', long: 'format', arg: 'required' }], operands: '<container-id> [<ps argument>...]', run: ps },
+  update: {
+    options: [
+      { key: 'resources', short: 'r', long: 'resources', arg: 'required' },
+      ...['memory', 'memory-swap', 'cpu-period', 'cpu-quota', 'cpu-share', 'cpuset-cpus', 'cpuset-mems', 'pids-limit'].map((k): Option => ({ key: k, long: k, arg: 'required' })),
+    ],
+    operands: '<container-id>', run: update,
+  },
 };
 
 /** every option, global and of each command (for completions and the man page) */
@@ -109,6 +117,7 @@ Commands:
  pause <id>           freeze every process of its cgroups
  resume <id>          thaw them
  ps <id> [<ps args>]  its processes (ps -ef's lines of its cgroups' PIDs)
+ update <id>          new limits for its cgroups (--resources, or the flags)
  spec                 write a default config.json
  features             what this runtime supports (JSON)
 
@@ -153,6 +162,16 @@ Options:
  -f, --force                delete: kill a running container first
  -f, --format table|json    list, ps: the output format
  -q, --quiet                list: the ids only
+ -r, --resources <file>     update: linux.resources as JSON (- for stdin)
+     --memory <size>        update: the memory limit (bytes, or k, m, g; -1:
+                              none)
+     --memory-swap <size>   update: the memory and swap limit
+     --cpu-period <us>      update: the CPU quota's period
+     --cpu-quota <us>       update: the CPU time allowed in each period
+     --cpu-share <shares>   update: the CPU weight (cpu.shares)
+     --cpuset-cpus <list>   update: the CPUs it may use
+     --cpuset-mems <list>   update: the memory nodes it may use
+     --pids-limit <n>       update: how many tasks at most
      --rootless             spec: a config for an unprivileged user
  -v, --version              display version
  -h, --help                 display this help
@@ -164,7 +183,7 @@ linux.seccomp through libseccomp (no SCMP_ACT_NOTIFY), for exec's processes too.
 linux.devices and runc's default devices made in /dev (the host's bound in
 a user namespace); hooks run where and when runc runs them.
 Not supported yet, refused by name: the other resources
-(blockIO, hugepages, devices on v2, ...); update, events, checkpoint, restore.
+(blockIO, hugepages, devices on v2, ...); events, checkpoint, restore.
 `;
 
 export interface Globals {
@@ -675,6 +694,16 @@ function resume(c: Command): number {
   return 0;
 }
 
+function update(c: Command): number {
+  const d = new Dir(c.g.root, theId(c));
+  d.lock();
+  const s = d.read();
+  if (d.status(s).status === 'stopped') throw new ToolError('cannot update a stopped container');
+  const file = c.o.get('resources');
+  updateCgroups(s.cgroupDirs ?? [], resourcesFrom(typeof file === 'string' ? file : undefined, c.o), s.id);
+  return 0;
+}
+
 /** runc's ps: json, the PIDs (null for none); table, ps's lines of them */
 function ps(c: Command): number {
   const id = theId(c, Infinity);
@@ -710,7 +739,7 @@ export async function main(argv: string[]): Promise<{ status: number; stdout: st
     if (!name) throw new UsageError('no command given');
     const command = COMMANDS[name];
     if (!command) {
-      if (['update', 'events', 'checkpoint', 'restore'].includes(name)) throw new ToolError(`${name} is not supported by tsoci`);
+      if (['events', 'checkpoint', 'restore'].includes(name)) throw new ToolError(`${name} is not supported by tsoci`);
       throw new UsageError(`unknown command '${name}'`);
     }
     const { o, all, operands } = parseCommand(words, command.options, name === 'exec' || name === 'ps');
