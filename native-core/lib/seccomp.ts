@@ -72,6 +72,9 @@ export interface SeccompFilter {
   arches: string[];
   flags: SeccompFlag[];
   rules: SeccompRule[];
+  /** runc's ENOSYS prologue: a call numbered above the highest of these names
+   * (on its architecture) returns ENOSYS, not the default action; none: no prologue */
+  enosysAbove: string[];
 }
 
 /** An action value as runtime-spec names it, for printed plans. */
@@ -81,19 +84,21 @@ export function seccompActionName(action: number): string {
   return base === SECCOMP_ACTIONS.SCMP_ACT_ERRNO || base === SECCOMP_ACTIONS.SCMP_ACT_TRACE ? `${name}(${action & 0xffff})` : name;
 }
 
-/** The step's words after its `load` word: the default action, flags, arches, rules (each: name action K then K×4 words). */
+/** The step's words after its `load` word: the default action, flags, arches, rules (each: name action K then K×4 words), the prologue's names. */
 export function seccompWords(f: SeccompFilter): string[] {
   return [
     String(f.defaultAction), f.flags.join(',') || '-',
     String(f.arches.length), ...f.arches,
     String(f.rules.length),
     ...f.rules.flatMap((r) => [r.name, String(r.action), String(r.args.length), ...r.args.flatMap((a) => [String(a.index), String(a.op), a.value, a.valueTwo])]),
+    String(f.enosysAbove.length), ...f.enosysAbove,
   ];
 }
 
 export function describeSeccomp(f: SeccompFilter, load: 'now' | 'exec'): string {
   const names = new Set(f.rules.map((r) => r.name)).size;
   return `seccomp filter (libseccomp): default ${seccompActionName(f.defaultAction)}, architectures ${['this machine\'s', ...f.arches].join(', ')}`
-    + `${f.flags.length ? `, flags ${f.flags.join(',')}` : ''}, ${f.rules.length} rules on ${names} system calls (unknown ones skipped); `
+    + `${f.flags.length ? `, flags ${f.flags.join(',')}` : ''}, ${f.rules.length} rules on ${names} system calls (unknown ones skipped)`
+    + `${f.enosysAbove.length ? ', ENOSYS above the highest call the profile names' : ''}; `
     + (load === 'now' ? 'loaded now (before the capabilities are dropped: without no_new_privs it needs CAP_SYS_ADMIN)' : 'loaded just before execve');
 }

@@ -127,6 +127,28 @@ t.test('defaultErrnoRet: what the default action returns; the other actions; the
   }
 });
 
+// x86_64's numbers: utimensat is 280, set_robust_list 273, rseq 334
+t.test('as runc, a call numbered above the highest the profile names gets ENOSYS, not the default action', { skip: process.arch !== 'x64' && 'x86_64 numbers' }, async (t) => {
+  const low = ['execve', 'arch_prctl', 'brk', 'exit_group', 'mprotect', 'write', 'set_tid_address', 'set_robust_list', 'readlink', 'getuid', 'prctl', 'newfstatat'];
+  const cases: [string, string[], Json, RegExp][] = [
+    ['utimensat above them all: ENOSYS', low, {}, /^touch: \/bin: Function not implemented\n$/],
+    ['rseq named: utimensat is below, the default EPERM', [...low, 'rseq'], {}, /^touch: \/bin: Operation not permitted\n$/],
+    ['a default of ERRNO(ENOSYS) already: no prologue, the default', low, { defaultErrnoRet: 38 }, /^touch: \/bin: Function not implemented\n$/],
+    ['a default errno of 122: the prologue\'s ENOSYS above', low, { defaultErrnoRet: 122 }, /^touch: \/bin: Function not implemented\n$/],
+    ['and below: the default', [...low, 'rseq'], { defaultErrnoRet: 122 }, /^touch: \/bin: Disk quota exceeded\n$/],
+  ];
+  const b = bundle(t, '');
+  for (const [what, allow, extra, stderr] of cases) {
+    const c = JSON.parse(fs.readFileSync(path.join(b.bundle, 'config.json'), 'utf8'));
+    c.process.args = ['touch', '/bin'];
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], ...extra, syscalls: [{ names: allow, action: 'SCMP_ACT_ALLOW' }] };
+    fs.writeFileSync(path.join(b.bundle, 'config.json'), JSON.stringify(c));
+    const r = b.oci(['run', 'n1']);
+    t.equal(r.status, 1, what);
+    t.match(r.stderr, stderr, what);
+  }
+});
+
 t.test('SCMP_ACT_KILL: the process dies of SIGSYS at the call', async (t) => {
   const b = bundle(t, '', (c) => {
     c.process.args = ['mkdir', '/made'];

@@ -12,6 +12,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const EPERM = 1;
+const ENOSYS = 38;
 /** the kernel clamps a filter's errno to MAX_ERRNO */
 const MAX_ERRNO = 4095;
 
@@ -91,7 +92,12 @@ export function parseSeccomp(v: unknown): SeccompFilter | undefined {
       else rules.push({ name: n, action: act, args: cmp });
     }
   }
-  return { defaultAction, arches, flags, rules };
+  // runc's prologue: calls newer than the profile get ENOSYS (libc falls back), unless
+  // the default lets them through anyway or already says ENOSYS
+  const permissive = ['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE'].includes(v.defaultAction as string);
+  const stub = !permissive && defaultAction !== (SECCOMP_ACTIONS.SCMP_ACT_ERRNO | ENOSYS);
+  const enosysAbove = stub ? [...new Set(list(v.syscalls, `${field}.syscalls`).flatMap((s) => (s as Json).names as string[]))] : [];
+  return { defaultAction, arches, flags, rules, enosysAbove };
 }
 
 /** what `features` says (runtime-spec features-linux.md) */
