@@ -115,3 +115,31 @@ t.test('update: new limits from flags and from --resources (a file, or stdin), i
   t.match(none.oci(['update', '--pids-limit', '5', 'u2']), { status: 1, stderr: /^tsoci: the container has no cgroups to update/ });
   t.equal(none.oci(['delete', '--force', 'u2']).status, 0);
 });
+
+t.test('events: the cgroups\' statistics once (--stats), or every --interval with the OOM kills, until it stops', { skip: !v1Host && 'a v1 (hybrid) host' }, async (t) => {
+  const base = cgroupBase(t);
+  const b = bundle(t, (c) => {
+    // a while idle, then a subshell that outgrows the limit (the OOM killer ends it), then a while
+    args('sleep 1; (x=$(head -c 100000000 /dev/zero | tr "\\\\0" a)); sleep 1')(c);
+    c.linux.cgroupsPath = `${base}/ev`;
+    c.linux.resources = { memory: { limit: 16 << 20 }, pids: { limit: 50 } };
+  });
+  t.equal(b.detached(`run -d --bundle ${b.bundle} ev1`).status, 0);
+  const once = b.oci(['events', '--stats', 'ev1']);
+  t.equal(once.status, 0, once.stderr);
+  const lines = once.stdout.split('\n');
+  t.equal(lines.length, 2, 'one line');
+  const e = JSON.parse(lines[0]);
+  t.match(e, { type: 'stats', id: 'ev1', data: { memory: { usage: { limit: 16 << 20 } }, pids: { current: Number, limit: 50 } } });
+  t.ok(e.data.pids.current >= 1 && e.data.cpu.usage.total > 0 && e.data.memory.usage.usage > 0, 'counters of its cgroups');
+  t.match(once.stdout, /"limit":9223372036854771712/, 'v1\'s "no limit" exact (a uint64 past 2^53)');
+
+  const r = b.oci(['events', '--interval', '200ms', 'ev1']);
+  t.equal(r.status, 0, r.stderr);
+  const all = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.ok(all.filter((x) => x.type === 'stats').length >= 5, 'a stats line every 200 ms');
+  t.equal(all.filter((x) => x.type === 'oom').length, 1, 'the OOM kill, once');
+  t.match(b.oci(['events', '--stats', 'ev1']), { status: 1, stderr: 'tsoci: container not running\n' });
+  t.match(b.oci(['events', '--interval', 'often', 'ev1']), { status: 1, stderr: "tsoci: --interval: expected a duration such as 5s or 500ms, got 'often'\n" });
+  t.equal(b.oci(['delete', 'ev1']).status, 0);
+});

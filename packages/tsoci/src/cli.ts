@@ -14,6 +14,7 @@ import { defaultSpec, features } from './spec';
 import { setFrozen } from './commands/freezer';
 import { cgroupPids, psTable } from './commands/ps';
 import { resourcesFrom, updateCgroups } from './commands/update';
+import { interval, oomKills, statsLine } from './commands/events';
 import { launch, layout, passedFds } from './executor';
 import { hookPlan, hookState, noHooks, runHooks, type HookPlan } from './hooks';
 import { execPlan, plan, pidFileName } from './plan';
@@ -83,6 +84,10 @@ const COMMANDS: Record<string, { options: Option[]; operands: string; run: (c: C
   pause: { options: [], operands: '<container-id>', run: pause },
   resume: { options: [], operands: '<container-id>', run: resume },
   ps: { options: [{ key: 'format', short: 'f', long: 'format', arg: 'required' }], operands: '<container-id> [<ps argument>...]', run: ps },
+  events: {
+    options: [{ key: 'interval', long: 'interval', arg: 'required' }, { key: 'stats', long: 'stats', arg: 'none' }],
+    operands: '<container-id>', run: events,
+  },
   update: {
     options: [
       { key: 'resources', short: 'r', long: 'resources', arg: 'required' },
@@ -118,6 +123,7 @@ Commands:
  resume <id>          thaw them
  ps <id> [<ps args>]  its processes (ps -ef's lines of its cgroups' PIDs)
  update <id>          new limits for its cgroups (--resources, or the flags)
+ events <id>          its cgroups' statistics (JSON lines) and OOM kills
  spec                 write a default config.json
  features             what this runtime supports (JSON)
 
@@ -172,6 +178,8 @@ Options:
      --cpuset-cpus <list>   update: the CPUs it may use
      --cpuset-mems <list>   update: the memory nodes it may use
      --pids-limit <n>       update: how many tasks at most
+     --stats                events: the statistics once, then exit
+     --interval <time>      events: how often (default 5s)
      --rootless             spec: a config for an unprivileged user
  -v, --version              display version
  -h, --help                 display this help
@@ -183,7 +191,7 @@ linux.seccomp through libseccomp (no SCMP_ACT_NOTIFY), for exec's processes too.
 linux.devices and runc's default devices made in /dev (the host's bound in
 a user namespace); hooks run where and when runc runs them.
 Not supported yet, refused by name: the other resources
-(blockIO, hugepages, devices on v2, ...); events, checkpoint, restore.
+(blockIO, hugepages, devices on v2, ...); checkpoint, restore.
 `;
 
 export interface Globals {
@@ -694,6 +702,30 @@ function resume(c: Command): number {
   return 0;
 }
 
+/** runc's events: a stats line (--stats: one), every --interval, and an
+ * "oom" line when the OOM killer struck, until the container stops */
+async function events(c: Command): Promise<number> {
+  const id = theId(c);
+  const every = interval(typeof c.o.get('interval') === 'string' ? (c.o.get('interval') as string) : '5s');
+  const d = new Dir(c.g.root, id);
+  d.lock();
+  const s = d.read();
+  d.unlock();
+  const dirs = s.cgroupDirs ?? [];
+  if (d.status(s).status === 'stopped') throw new ToolError('container not running');
+  if (!dirs.length) throw new ToolError('the container has no cgroups to report on (tsoci makes them when linux.resources or linux.cgroupsPath is given)');
+  if (c.o.has('stats')) return out(statsLine(id, dirs));
+  let ooms = oomKills(dirs);
+  for (;;) {
+    const now = oomKills(dirs);
+    if (now > ooms) fs.writeSync(1, JSON.stringify({ type: 'oom', id }) + '\n');
+    ooms = now;
+    if (d.status(s).status === 'stopped') return 0;
+    fs.writeSync(1, statsLine(id, dirs));
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
 function update(c: Command): number {
   const d = new Dir(c.g.root, theId(c));
   d.lock();
@@ -739,7 +771,7 @@ export async function main(argv: string[]): Promise<{ status: number; stdout: st
     if (!name) throw new UsageError('no command given');
     const command = COMMANDS[name];
     if (!command) {
-      if (['events', 'checkpoint', 'restore'].includes(name)) throw new ToolError(`${name} is not supported by tsoci`);
+      if (['checkpoint', 'restore'].includes(name)) throw new ToolError(`${name} is not supported by tsoci`);
       throw new UsageError(`unknown command '${name}'`);
     }
     const { o, all, operands } = parseCommand(words, command.options, name === 'exec' || name === 'ps');

@@ -72,7 +72,7 @@ export function features(version: string, specVersion: string): Record<string, u
       'linux.cgroupsPath as systemd\'s slice:prefix:name',
       'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
       'linux.timeOffsets', 'linux.mountLabel', 'mount option tmpcopyup of a directory that is not empty', 'mount option idmap',
-      'update: all but memory, cpu, pids and v1 devices', 'events', 'checkpoint', 'restore',
+      'update: all but memory, cpu, pids and v1 devices', 'events: stats of cpu, memory and pids only', 'checkpoint', 'restore',
     ],
     'org.tscontainer.tsoci.rlimits': RLIMITS.map((r) => `RLIMIT_${r}`),
   };
