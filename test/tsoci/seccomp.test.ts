@@ -136,6 +136,8 @@ t.test('as runc, a call numbered above the highest the profile names gets ENOSYS
     ['a default of ERRNO(ENOSYS) already: no prologue, the default', low, { defaultErrnoRet: 38 }, /^touch: \/bin: Function not implemented\n$/],
     ['a default errno of 122: the prologue\'s ENOSYS above', low, { defaultErrnoRet: 122 }, /^touch: \/bin: Function not implemented\n$/],
     ['and below: the default', [...low, 'rseq'], { defaultErrnoRet: 122 }, /^touch: \/bin: Disk quota exceeded\n$/],
+    ['every architecture features lists, one prologue each', low, { architectures: JSON.parse(tool('tsoci', ['features']).stdout).linux.seccomp.archs },
+      /^touch: \/bin: Function not implemented\n$/],
   ];
   const b = bundle(t, '');
   for (const [what, allow, extra, stderr] of cases) {

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #define X32_BIT 0x40000000u
-#define MAX_ARCHES 8
+#define MAX_ARCHES 16 /* more than libseccomp knows */
 
 static void bad_words(void) __attribute__((noreturn));
 static void bad_words(void)
@@ -82,10 +82,10 @@ static int add_rules(scmp_filter_ctx f, struct words *w)
 /* A BPF program being written; jumps to ENOSYS or to the filter are
  * recorded and resolved once their places are known. */
 struct prog {
-	struct sock_filter ins[128];
+	struct sock_filter ins[16 + 9 * MAX_ARCHES];
 	int n;
-	int to_enosys[32], n_enosys;
-	int to_filter[32], n_filter;
+	int to_enosys[2 * MAX_ARCHES], n_enosys;
+	int to_filter[1 + 2 * MAX_ARCHES], n_filter;
 };
 
 static void emit(struct prog *p, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
@@ -99,7 +99,7 @@ static void ja(struct prog *p, int enosys)
 {
 	int *list = enosys ? p->to_enosys : p->to_filter;
 	int *n = enosys ? &p->n_enosys : &p->n_filter;
-	if (*n == 32)
+	if (*n == (enosys ? 2 * MAX_ARCHES : 1 + 2 * MAX_ARCHES))
 		bad_words();
 	list[(*n)++] = p->n;
 	emit(p, BPF_JMP | BPF_JA, 0, 0, 0);
