@@ -14,6 +14,8 @@ interface Addon {
   flock(fd: number): number;
   /** mkfifo(path, mode): 0 or -errno */
   mkfifo(path: string, mode: number): number;
+  /** a cgroup v2 directory's device rules: the eBPF program `insns` loaded and attached, 0 or -errno */
+  cgroupDevices(dir: string, insns: Buffer): number;
   /** the inode of the parent of the user namespace file `path`, or -errno */
   userNsParent(path: string): number;
   /** the CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE), or -errno */

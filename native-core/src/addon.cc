@@ -9,11 +9,13 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/nsfs.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -198,6 +200,37 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), r < 0 ? -errno : 0);
 }
 
+// cgroupDevices(dir, insns): tsoci's device rules on cgroup v2, an eBPF
+// program (BPF_PROG_TYPE_CGROUP_DEVICE, 8-byte instructions) loaded and
+// attached to the cgroup directory with BPF_F_ALLOW_MULTI (as runc); the
+// kernel keeps it there until the cgroup goes. 0 or -errno.
+Napi::Value CgroupDevices(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Buffer<uint8_t> insns = info[1].As<Napi::Buffer<uint8_t>>();
+  static const char license[] = "Apache";
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = reinterpret_cast<uintptr_t>(insns.Data());
+  attr.insn_cnt = static_cast<uint32_t>(insns.Length() / 8);
+  attr.license = reinterpret_cast<uintptr_t>(license);
+  int prog = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr));
+  if (prog < 0) return Napi::Number::New(info.Env(), -errno);
+  int dir = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r = dir < 0 ? -errno : 0;
+  if (dir >= 0) {
+    memset(&attr, 0, sizeof attr);
+    attr.target_fd = static_cast<uint32_t>(dir);
+    attr.attach_bpf_fd = static_cast<uint32_t>(prog);
+    attr.attach_type = BPF_CGROUP_DEVICE;
+    attr.attach_flags = BPF_F_ALLOW_MULTI;
+    if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof attr) < 0) r = -errno;
+    close(dir);
+  }
+  close(prog);
+  return Napi::Number::New(info.Env(), r);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("userNsParent", Napi::Function::New(env, UserNsParent));
   exports.Set("nsType", Napi::Function::New(env, NsType));
@@ -207,6 +240,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("strerror", Napi::Function::New(env, Strerror));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("cgroupDevices", Napi::Function::New(env, CgroupDevices));
   return exports;
 }
 

@@ -6,8 +6,9 @@
 // removes them. A `cgroup` mount shows the container its own directories.
 import fs = require('fs');
 import path = require('path');
+import { deviceProgram } from './devices-bpf';
 import {
-  checkLimits, errno, joinSteps, knobs, members, mkdirIn, mountIn, readCgroups, ToolError, MS,
+  addon, checkLimits, errno, joinSteps, knobs, members, mkdirIn, mountIn, readCgroups, ToolError, MS,
   type CgroupDir, type Cgroups, type Limits, type Step,
 } from 'tscontainer-core';
 
@@ -17,8 +18,13 @@ export interface CgroupPlan {
   limits: Limits;
   /** the controllers the limits need (enabled for it on cgroup v2) */
   controllers: string[];
-  /** the devices cgroup's rules, in order: "c 1:3 rwm" to devices.allow or .deny */
-  devices: { allow: boolean; rule: string }[];
+  /** the devices cgroup's rules, in order: "c 1:3 rwm" to devices.allow or .deny (v1), an eBPF program (v2) */
+  devices: DeviceRule[];
+}
+
+export interface DeviceRule {
+  allow: boolean;
+  rule: string;
 }
 
 type Json = Record<string, unknown>;
@@ -34,8 +40,8 @@ function int(v: unknown, field: string, min = 0): number {
 const ALLOWED_DEVICES = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm', 'c 1:9 rwm', 'c 136:* rwm', 'c 5:2 rwm', 'c 10:200 rwm'];
 
 /** linux.resources.devices (and an allow rule for each of linux.devices) → v1 rules */
-function deviceRules(r: Json, linux: Json): { allow: boolean; rule: string }[] {
-  const rules: { allow: boolean; rule: string }[] = [];
+function deviceRules(r: Json, linux: Json): DeviceRule[] {
+  const rules: DeviceRule[] = [];
   const num = (v: unknown, field: string) => (v === undefined || v === null || v === -1 ? '*' : String(int(v, field)));
   for (const [i, d] of (Array.isArray(r.devices) ? r.devices : []).entries()) {
     const field = `linux.resources.devices[${i}]`;
@@ -137,9 +143,8 @@ function write(file: string, value: string, field = 'linux.resources'): void {
 export function makeCgroups(p: CgroupPlan): { dirs: CgroupDir[]; made: string[] } {
   const cg = readCgroups();
   const dirs = cgroupDirs(p, cg);
-  if (p.devices.length && !dirs.some((d) => d.hierarchy.version === 1 && d.controllers.includes('devices'))) {
-    throw new ToolError('linux.resources.devices is not supported by tsoci on cgroup v2 yet (it needs an eBPF program)');
-  }
+  // no v1 devices hierarchy: the rules go to cgroup v2 as an eBPF program
+  const bpf = p.devices.length > 0 && !dirs.some((d) => d.hierarchy.version === 1 && d.controllers.includes('devices'));
   const made: string[] = [];
   try {
     for (const d of dirs) {
@@ -165,6 +170,10 @@ export function makeCgroups(p: CgroupPlan): { dirs: CgroupDir[]; made: string[] 
       }
       if (d.hierarchy.version === 1 && d.controllers.includes('devices')) {
         for (const r of p.devices) write(path.join(d.dir, r.allow ? 'devices.allow' : 'devices.deny'), r.rule, 'linux.resources.devices');
+      }
+      if (bpf && d.hierarchy.version === 2) {
+        const r = addon().cgroupDevices(d.dir, deviceProgram(p.devices));
+        if (r < 0) throw new ToolError(`linux.resources.devices: cannot attach their eBPF program to ${d.dir}: ${addon().strerror(-r)}`);
       }
     }
   } catch (e) {
