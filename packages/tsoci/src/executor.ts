@@ -63,14 +63,23 @@ function planFd(steps: Step[]): number {
   return fd;
 }
 
-/** The child of a process (the executor's, once it forked the init). */
+/** The child of a process (the executor's, once it forked the init): its
+ * children file, or (a kernel without it) each process's parent in /proc. */
 function onlyChild(pid: number): number | undefined {
+  let kids: number[];
   try {
-    const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return kids.length === 1 ? kids[0] : undefined;
+    kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
-    return undefined;
+    kids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    });
   }
+  return kids.length === 1 ? kids[0] : undefined;
 }
 
 export function launch(l: Launch): Promise<Ended> {
