@@ -15,6 +15,8 @@ echo "$1" >> ${out}/order
 { echo "argv $*"; echo "env $HOOK_VAR"; echo "mnt $(readlink /proc/self/ns/mnt)"; echo "cwd $(pwd)"; echo "state $(cat)"; } > ${out}/$1
 `;
 
+const FAILS = { path: '/bin/sh', args: ['sh', '-c', 'cat >/dev/null; echo "it broke" >&2; exit 3'] };
+
 const read = (file: string) => Object.fromEntries(fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
 
 t.test('each kind of hook: its argv, env and state, where and when runc runs it', async (t) => {
@@ -83,9 +85,16 @@ t.test('run: the hooks of create, start and delete', async (t) => {
   t.equal(b.oci(['run', '--bundle', b.bundle, 'r2']).status, 0);
   t.equal(fs.readFileSync(order, 'utf8'), 'prestart\ncreateRuntime\ncreateContainer\npoststart\npoststop\n');
   t.equal(fs.readFileSync(path.join(b.rootfs, 'order'), 'utf8'), 'startContainer\n');
-});
 
-const FAILS = { path: '/bin/sh', args: ['sh', '-c', 'cat >/dev/null; echo "it broke" >&2; exit 3'] };
+  // a failing poststart: the program is killed, run fails with the hook's line, and cleans up
+  c.process.args = ['sh', '-c', 'sleep 30'];
+  c.hooks = { poststart: [FAILS] };
+  fs.writeFileSync(path.join(b.bundle, 'config.json'), JSON.stringify(c));
+  const started = Date.now();
+  t.match(b.oci(['run', '--bundle', b.bundle, 'r3']), { status: 1, stderr: 'tsoci: error running poststart hook #0 (/bin/sh): exit status 3: it broke\n' });
+  t.ok(Date.now() - started < 20_000, 'the program did not run its course');
+  t.same(fs.readdirSync(b.state), [], 'no state');
+});
 
 t.test('a failing hook fails create in one line, and leaves no state, process, cgroup or mount', { skip: !v1Host && 'a v1 (hybrid) host' }, async (t) => {
   const base = cgroupBase(t);
