@@ -8,7 +8,7 @@ import {
   addon, members, encodeBytes, getopt, parseSignalName, print, ToolError, UsageError,
   type Option, type Step,
 } from 'tscontainer-core';
-import { cgroupJoinSteps, makeCgroups, removeCgroups } from './cgroup';
+import { cgroupDirs, cgroupJoinSteps, makeCgroups, removeCgroups } from './cgroup';
 import { parseProcess, readConfig } from './config';
 import { defaultSpec, features } from './spec';
 import { setFrozen } from './commands/freezer';
@@ -320,7 +320,7 @@ function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; s
   };
   if (c.o.has('dry-run')) {
     const join = config.cgroup ? [{ op: 'write' as const, path: `<each hierarchy>${config.cgroup.path}/{tasks,cgroup.procs}`, data: '0' }] : [];
-    return { print: print(plan(config, { ...where, join })).join('\n') + '\n' };
+    return { print: print(plan(config, { ...where, join, cgroups: config.cgroup && cgroupDirs(config.cgroup) })).join('\n') + '\n' };
   }
   const s: State = {
     ociVersion: config.ociVersion, id, bundle, rootfs: config.rootfs, created: rfc3339Nano(), owner: ownerName(),
@@ -339,7 +339,7 @@ function prepare(c: Command, id: string, forRun: boolean): { d: Dir; s: State; s
       s.cgroups = made;
       s.cgroupDirs = dirs.map((x) => x.dir);
       d.write(s);
-      return { d, s, passed, hooks, steps: plan(config, { ...where, join: cgroupJoinSteps(dirs) }) };
+      return { d, s, passed, hooks, steps: plan(config, { ...where, join: cgroupJoinSteps(dirs), cgroups: dirs }) };
     }
   } catch (e) {
     removeCgroups(s.cgroups ?? []);

@@ -115,7 +115,7 @@ export const PROPAGATION: Record<string, number> = {
 };
 
 /** the file systems a mount may name (others are refused) */
-const FSTYPES = new Set(['tmpfs', 'proc', 'sysfs', 'devpts', 'mqueue', 'bind', 'none']);
+const FSTYPES = new Set(['tmpfs', 'proc', 'sysfs', 'devpts', 'mqueue', 'bind', 'none', 'cgroup', 'cgroup2']);
 
 const refuse = (field: string, why = 'is not supported by tsoci') => new ToolError(`${field} ${why}`);
 
@@ -173,7 +173,7 @@ function idMappings(v: unknown, field: string): IdRange[] {
   });
 }
 
-function parseMount(m: unknown, i: number, bundle: string): Mount {
+function parseMount(m: unknown, i: number, bundle: string, rootfs: string): Mount {
   const field = `mounts[${i}]`;
   if (!isObject(m)) throw new ToolError(`${field}: expected an object`);
   const destination = innerPath(str(m.destination, `${field}.destination`), `${field}.destination`);
@@ -187,14 +187,18 @@ function parseMount(m: unknown, i: number, bundle: string): Mount {
       flags = (flags | FLAG_OPTIONS[opt][0]) & ~FLAG_OPTIONS[opt][1];
     } else if (opt in PROPAGATION) {
       propagation = PROPAGATION[opt];
-    } else if (['tmpcopyup', 'idmap', 'ridmap', 'copy-symlink', 'rro', 'rrw'].includes(opt) || opt.startsWith('X-')) {
+    } else if (opt === 'tmpcopyup') {
+      // what the tmpfs hides would be copied into it: nothing, where the root has nothing there
+      const under = resolveInRoot(rootfs, destination);
+      if (under && fs.statSync(under).isDirectory() && fs.readdirSync(under).length) throw refuse(`${field}.options[${k}] 'tmpcopyup' of a directory that is not empty`);
+    } else if (['idmap', 'ridmap', 'copy-symlink', 'rro', 'rrw'].includes(opt) || opt.startsWith('X-')) {
       throw refuse(`${field}.options[${k}] '${opt}'`);
     } else {
       data.push(opt);
     }
   }
   const bind = type === 'bind' || (flags & MS.BIND) !== 0;
-  if (!bind && !FSTYPES.has(type)) throw refuse(`${field}.type '${type}'`, type === 'cgroup' ? 'is not supported by tsoci yet (cgroups are not)' : 'is not supported by tsoci');
+  if (!bind && !FSTYPES.has(type)) throw refuse(`${field}.type '${type}'`);
   if (!bind && type === 'none') throw new ToolError(`${field}: a mount of type 'none' must be a bind`);
   let source = m.source === undefined ? null : str(m.source, `${field}.source`);
   let dir = true;
@@ -308,9 +312,11 @@ export function parseProcess(proc: Json, rootfs: string): ProcessSpec {
   });
   const program = findInRoot(rootfs, args[0], env, cwd);
   if (!program) {
-    throw new ToolError(args[0].includes('/')
-      ? `exec: "${args[0]}": stat ${args[0]}: no such file or directory`
-      : `exec: "${args[0]}": executable file not found in $PATH`);
+    // as runc (Go's LookPath): a path there but not an executable file is "permission denied"
+    const there = args[0].includes('/') && resolveInRoot(rootfs, path.posix.resolve(cwd, args[0]));
+    throw new ToolError(!args[0].includes('/') ? `exec: "${args[0]}": executable file not found in $PATH`
+      : there && fs.existsSync(there) ? `exec: "${args[0]}": permission denied`
+        : `exec: "${args[0]}": stat ${args[0]}: no such file or directory`);
   }
 
   return {
@@ -404,7 +410,7 @@ export function readConfig(bundle: string, id: string): Container {
   const domainname = c.domainname === undefined ? undefined : str(c.domainname, 'domainname');
   if ((present(hostname) || present(domainname)) && !newNs.includes('uts')) throw new ToolError('hostname: setting it needs a new UTS namespace');
 
-  const mounts = (Array.isArray(c.mounts) ? c.mounts : []).map((m, i) => parseMount(m, i, bundle));
+  const mounts = (Array.isArray(c.mounts) ? c.mounts : []).map((m, i) => parseMount(m, i, bundle, rootfs));
   const rp = linux.rootfsPropagation === undefined ? 'rslave' : str(linux.rootfsPropagation, 'linux.rootfsPropagation');
   if (!(rp in PROPAGATION)) throw new ToolError(`linux.rootfsPropagation '${rp}' is not a propagation`);
 
@@ -445,7 +451,7 @@ export function readConfig(bundle: string, id: string): Container {
     devices: parseDevices(linux.devices),
     hooks: parseHooks(c.hooks),
     ...processSpec,
-    cgroup: parseResources(linux, id),
+    cgroup: parseResources(linux, id, mounts.some((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2')),
     annotations,
     seccomp: parseSeccomp(linux.seccomp),
   };

@@ -6,8 +6,9 @@
 import path = require('path');
 import {
   bindSteps, devLinkSteps, errno, mapText, mkdirIn, mountIn, nsFlag, MS, O,
-  type IdRange, type NsType, type Step,
+  type CgroupDir, type IdRange, type NsType, type Step,
 } from 'tscontainer-core';
+import { cgroupMountSteps } from './cgroup';
 import type { Container, Mount, ProcessSpec } from './config';
 import type { SeccompFilter } from 'tscontainer-core';
 import { deviceNodeSteps, inUserNs } from './devices';
@@ -31,8 +32,9 @@ export interface Where {
   noPivot: boolean;
   /** the caller's console socket, for a process with a terminal */
   consoleSocket?: string;
-  /** the cgroups to join (written before the namespaces are made) */
+  /** the cgroups to join (written before the namespaces are made), and their directories (for a cgroup mount) */
   join?: Step[];
+  cgroups?: CgroupDir[];
   /** create: the caller's stderr is on this fd, fd 2 goes to tsoci (which says and logs the setup's errors) until the init is ready */
   callerStderr?: number;
   /** the first fd the program does not get (those below: --preserve-fds, LISTEN_FDS) */
@@ -59,10 +61,12 @@ function parents(p: string, made: Set<string>): Step[] {
   return dirs.map((d) => mkdirIn(ROOT, d));
 }
 
-function mountSteps(m: Mount, made: Set<string>): Step[] {
+function mountSteps(m: Mount, made: Set<string>, c: Container, w: Where): Step[] {
   const steps: Step[] = parents(m.destination, made);
   if (m.dir) made.add(m.destination);
-  if (m.bind) {
+  if (m.fstype === 'cgroup' || m.fstype === 'cgroup2') {
+    steps.push(...cgroupMountSteps(ROOT, m.destination, m.flags, w.cgroups ?? [], c.newNs.includes('cgroup')));
+  } else if (m.bind) {
     // bound first, then remounted with the flags a bind does not take at once
     steps.push(...bindSteps(ROOT, { source: m.source!, target: m.destination, readOnly: false, dir: m.dir, recursive: (m.flags & MS.REC) !== 0 }));
     const extra = m.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
@@ -143,7 +147,7 @@ export function plan(c: Container, w: Where): Step[] {
     { op: 'open', path: c.rootfs, slot: ROOT, flags: O.PATH | O.DIRECTORY, as: 'rootfd' },
   );
   const made = new Set<string>();
-  for (const m of c.mounts) steps.push(...mountSteps(m, made));
+  for (const m of c.mounts) steps.push(...mountSteps(m, made, c, w));
   // in a user namespace mknod is refused: the host's nodes are bound instead
   if (setupDev(c)) steps.push(...deviceNodeSteps(ROOT, c.devices, userNs || inUserNs()), ...devLinkSteps(ROOT, errno.EEXIST));
   // the mounts made: prestart, createRuntime (tsoci), createContainer (here)
