@@ -26,6 +26,9 @@ export type Step = {
   | { op: 'pidfd-open'; pid: number | 'self' | 'parent'; slot: number }
   | { op: 'check-ino'; slot: number; ino: bigint; what: string }
   | { op: 'pidfd-alive'; slot: number; what: string }
+  /** the pidfd in `slot`, opened from `pid`, is the process that started at
+   * `startTime` (field 22 of /proc/PID/stat), not a successor to its PID */
+  | { op: 'pidfd-check'; slot: number; pid: number; startTime: string; what: string }
   | { op: 'socket-netns'; pidfd: number; fd: number; slot: number }
   | { op: 'ns-get'; from: number; what: 'parent' | 'userns'; slot: number; name: string }
   | { op: 'sethostname'; name: string }
@@ -68,6 +71,10 @@ export type Step = {
   /** the program's environment: data until the exec applies it */
   | { op: 'environ'; vars: string[]; /** for printed plans: how it differs from the caller's (envdiff.ts) */ summary?: string }
   | { op: 'nondumpable' }
+  /** a plan's first step: run on from a copy of the executor sealed in
+   * memory, so that a container that gets it re-executed cannot write the
+   * host's file through /proc/PID/exe */
+  | { op: 'sealed-exe' }
   /** the steps that follow are the folded link `argv` of a chain (fold.ts) */
   | { op: 'tool'; name: string; argv: string[]; /** where argv starts in the first link's, as its tail; -1 if it is not */ from: number }
   /** one write(2) to a file an 'open' step opened */
@@ -147,6 +154,7 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'pidfd-open': return `pidfd_open(${s.pid === 'self' ? 'getpid()' : s.pid === 'parent' ? 'getppid()' : s.pid}) as ${fills(s.slot)}`;
     case 'check-ino': return `fstat(${s.what}).st_ino == ${s.ino}`;
     case 'pidfd-alive': return `poll(${s.what}): still running`;
+    case 'pidfd-check': return `/proc/${s.pid}/stat: started at ${s.startTime}, and poll(${s.what}): still running`;
     case 'socket-netns': return `ioctl(pidfd_getfd(${slotName(names, s.pidfd)}, ${s.fd}), SIOCGSKNS) as ${fills(s.slot)}`;
     case 'ns-get': return `ioctl(${s.name}, ${s.what === 'parent' ? 'NS_GET_PARENT' : 'NS_GET_USERNS'}) as ${fills(s.slot)}`;
     case 'sethostname': return `sethostname(${q(s.name)})`;
@@ -180,6 +188,7 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'caller': return 'at exec: the signal dispositions, mask, RLIMIT_NOFILE and stdio flags the caller gave';
     case 'environ': return `at exec: ${s.summary ?? `an environment of ${s.vars.length} variables`}`;
     case 'nondumpable': return 'prctl(PR_SET_DUMPABLE, 0)';
+    case 'sealed-exe': return 'execveat(a copy of /proc/self/exe in a memfd sealed against writing), unless run from one';
     case 'tool': return `${s.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}: folded, run in this process`;
     case 'write-fd': return `write(${slotName(names, s.slot)} (${s.what}), ${q(s.data)})`;
     case 'keep-permitted': return 'prctl(PR_SET_KEEPCAPS, 1)';
@@ -226,6 +235,7 @@ function args(s: Step, names: SlotNames): string[] {
     case 'pidfd-open': return [String(s.pid), String(s.slot)];
     case 'check-ino': return [String(s.slot), String(s.ino)];
     case 'pidfd-alive': return [String(s.slot)];
+    case 'pidfd-check': return [String(s.slot), String(s.pid), s.startTime];
     case 'socket-netns': return [String(s.pidfd), String(s.fd), String(s.slot)];
     case 'ns-get': return [String(s.from), s.what, String(s.slot)];
     case 'sethostname': case 'setdomainname': return [s.name];
@@ -250,7 +260,7 @@ function args(s: Step, names: SlotNames): string[] {
     case 'pidfile-open': return [s.dir, s.name, String(s.slot)];
     case 'pidfile-write': return [String(s.slot), s.inode ? 'inode' : 'pid'];
     case 'tool': return [s.name, String(s.from)];
-    case 'keep-caps': case 'nondumpable': case 'keep-permitted': case 'no-new-privs': case 'init': case 'ready': return [];
+    case 'keep-caps': case 'nondumpable': case 'sealed-exe': case 'keep-permitted': case 'no-new-privs': case 'init': case 'ready': return [];
     case 'capsets': return [s.sets.bounding, s.sets.effective, s.sets.permitted, s.sets.inheritable, s.sets.ambient].map((m) => m.toString(16));
     case 'rlimit': return [String(s.resource), s.soft === undefined ? '-1' : String(s.soft), s.hard === undefined ? '-1' : String(s.hard)];
     case 'umask': return [s.mode.toString(8)];

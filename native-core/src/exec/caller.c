@@ -5,11 +5,16 @@
 #define _GNU_SOURCE
 #include "core.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -49,6 +54,99 @@ int step_nondumpable(struct ctx *c, char **w, int n)
 {
 	(void)c; (void)w; (void)n;
 	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* sealed-exe (a plan's first step): go on from a sealed in-memory copy of
+ * this executable. A container can have us exec a program of its that is
+ * "#!/proc/self/exe": the kernel then runs us again, in the container and
+ * dumpable, and a process there could open /proc/PID/exe and write the
+ * host's tscore-exec once no one runs it (runc's CVE-2019-5736). A copy
+ * sealed against writing is what that exe then is. Run from the copy
+ * already (seals hold F_SEAL_WRITE): nothing to do. */
+static int sealed_copy(void)
+{
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -1;
+	struct stat st;
+	int mem = fstat(self, &st) < 0 ? -1 : memfd_create("tscore-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	off_t left = st.st_size;
+	while (mem >= 0 && left > 0) {
+		ssize_t r = sendfile(mem, self, NULL, (size_t)left);
+		if (r <= 0) {
+			int err = r < 0 ? errno : EIO;
+			close(mem);
+			errno = err;
+			mem = -1;
+			break;
+		}
+		left -= r;
+	}
+	int err = errno;
+	close(self);
+	if (mem < 0) {
+		errno = err;
+		return -1;
+	}
+	if (fcntl(mem, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		err = errno;
+		close(mem);
+		errno = err;
+		return -1;
+	}
+	/* exec refuses a file someone has open for writing: ours, read-only */
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", mem);
+	int ro = open(path, O_RDONLY | O_CLOEXEC);
+	err = errno;
+	close(mem);
+	errno = err;
+	return ro;
+}
+
+int step_sealed_exe(struct ctx *c, char **w, int n)
+{
+	(void)w; (void)n;
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -1;
+	int seals = fcntl(self, F_GET_SEALS);
+	close(self);
+	if (seals >= 0 && (seals & F_SEAL_WRITE))
+		return 0;
+	int exe = sealed_copy();
+	if (exe < 0)
+		return -1;
+	/* the copy reads the same plan, from a memfd it inherits */
+	const char *buf;
+	size_t len;
+	plan_bytes(&buf, &len);
+	int plan = memfd_create("tscore-plan", 0);
+	size_t done = 0;
+	while (plan >= 0 && done < len) {
+		ssize_t r = write(plan, buf + done, len - done);
+		if (r <= 0) {
+			close(plan);
+			plan = -1;
+			break;
+		}
+		done += (size_t)r;
+	}
+	if (plan < 0) {
+		int err = errno;
+		close(exe);
+		errno = err;
+		return -1;
+	}
+	char var[32];
+	snprintf(var, sizeof var, "TSCORE_PLAN=%d", plan);
+	char *env[] = { var, NULL };
+	syscall(SYS_execveat, exe, "", c->argv, env, AT_EMPTY_PATH);
+	int err = errno;
+	close(plan);
+	close(exe);
+	errno = err;
+	return -1;
 }
 
 /* tool NAME FROM: the steps that follow are a folded link of the chain,

@@ -64,6 +64,7 @@ int step_setns(struct ctx *c, char **w, int n);
 int step_pidfd_open(struct ctx *c, char **w, int n);
 int step_check_ino(struct ctx *c, char **w, int n);
 int step_pidfd_alive(struct ctx *c, char **w, int n);
+int step_pidfd_check(struct ctx *c, char **w, int n);
 int step_socket_netns(struct ctx *c, char **w, int n);
 int step_ns_get(struct ctx *c, char **w, int n);
 int step_sethostname(struct ctx *c, char **w, int n);
@@ -118,6 +119,9 @@ int step_mask_in(struct ctx *c, char **w, int n);
 int step_caller(struct ctx *c, char **w, int n);
 int step_environ(struct ctx *c, char **w, int n);
 int step_nondumpable(struct ctx *c, char **w, int n);
+int step_sealed_exe(struct ctx *c, char **w, int n);
+/* the plan as read, its words whole (sealed-exe hands it on to its re-exec) */
+void plan_bytes(const char **buf, size_t *len);
 int step_tool(struct ctx *c, char **w, int n);
 
 int step_pdeathsig(struct ctx *c, char **w, int n);

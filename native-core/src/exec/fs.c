@@ -100,10 +100,24 @@ int step_chroot(struct ctx *c, char **w, int n)
 	return chroot(w[0]);
 }
 
+/* chdir PATH: and the directory reached must be under our root: through
+ * a descriptor of a directory outside it (/proc/self/fd/N) it is not, and
+ * the program would start on the host's files (runc's CVE-2024-21626).
+ * The kernel's getcwd says "(unreachable)" then: ENOENT, as glibc says it. */
 int step_chdir(struct ctx *c, char **w, int n)
 {
 	(void)c; (void)n;
-	return chdir(w[0]);
+	if (chdir(w[0]) < 0)
+		return -1;
+	char where[4096];
+	long r = syscall(SYS_getcwd, where, sizeof where);
+	if (r < 0 && errno == ERANGE)
+		return 0; /* deeper than we can say, but a path from our root */
+	if (r < 0 || where[0] != '/') {
+		errno = r < 0 ? errno : ENOENT;
+		return -1;
+	}
+	return 0;
 }
 
 /* close SLOT: what an earlier step opened, let go of here */

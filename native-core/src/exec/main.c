@@ -20,6 +20,7 @@ static const struct op ops[] = {
 	{ "pidfd-open", 2, 0, step_pidfd_open },
 	{ "check-ino", 2, 0, step_check_ino },
 	{ "pidfd-alive", 1, 0, step_pidfd_alive },
+	{ "pidfd-check", 3, 0, step_pidfd_check },
 	{ "socket-netns", 3, 0, step_socket_netns },
 	{ "ns-get", 3, 0, step_ns_get },
 	{ "sethostname", 1, 0, step_sethostname },
@@ -49,6 +50,7 @@ static const struct op ops[] = {
 	{ "caller", 7, 0, step_caller },
 	{ "environ", 0, 1, step_environ },
 	{ "nondumpable", 0, 0, step_nondumpable },
+	{ "sealed-exe", 0, 0, step_sealed_exe },
 	{ "tool", 2, 0, step_tool },
 	{ "write-fd", 2, 0, step_write_fd },
 	{ "keep-permitted", 0, 0, step_keep_permitted },
@@ -258,6 +260,15 @@ int slot_index(const char *s)
 	return (int)k;
 }
 
+static const char *g_plan;
+static size_t g_plan_len;
+
+void plan_bytes(const char **buf, size_t *len)
+{
+	*buf = g_plan;
+	*len = g_plan_len;
+}
+
 /* The plan: all of the memfd named by TSCORE_PLAN, NUL-terminated words. */
 static char **read_plan(int fd, int *count)
 {
@@ -289,6 +300,8 @@ static char **read_plan(int fd, int *count)
 	}
 	w[n] = NULL;
 	*count = n;
+	g_plan = buf;
+	g_plan_len = got;
 	return w;
 }
 

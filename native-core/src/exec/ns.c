@@ -3,6 +3,9 @@
 #include "core.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <linux/nsfs.h>
 #include <linux/sockios.h>
 #include <poll.h>
@@ -48,6 +51,30 @@ int step_pidfd_alive(struct ctx *c, char **w, int n)
 		return -1;
 	}
 	return 0;
+}
+
+/* pidfd-check SLOT PID STARTTIME: the pidfd in SLOT (opened from PID) is
+ * the process that started at STARTTIME (field 22 of /proc/PID/stat, read
+ * after the pidfd was opened, while it has not exited): not a process that
+ * got the PID after the one the caller checked died. ESRCH if not. */
+int step_pidfd_check(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", inum(w[1]));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (fd >= 0)
+		close(fd);
+	char *p = r > 0 ? (buf[r] = 0, strrchr(buf, ')')) : NULL;
+	for (int field = 2; p && field < 22; field++) {
+		p = strchr(p + 1, ' ');
+	}
+	if (!p || strtoull(p + 1, NULL, 10) != unum(w[2], 10)) {
+		errno = ESRCH;
+		return -1;
+	}
+	return step_pidfd_alive(c, w, 1);
 }
 
 /* socket-netns PIDFD_SLOT FD SLOT: the network namespace of a socket that

@@ -2,6 +2,7 @@
 // containerd's shim call it. Global options, then a command and its own
 // options (before or after the id). Each command is a small function of its
 // options; create and run hand a plan to tscore-exec (plan.ts).
+import crypto = require('crypto');
 import fs = require('fs');
 import path = require('path');
 import {
@@ -293,8 +294,10 @@ function theId(c: Command, most = 1): string {
 /** The pid file a caller asked for: digits, no newline (go-runc's Atoi), replaced atomically. */
 function writePidFile(file: string, pid: number): void {
   const abs = path.resolve(file);
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
-  fs.writeFileSync(tmp, String(pid));
+  // its folder may be a container's too: a new file of a name no one can
+  // guess (O_EXCL: never one planted there, nor a link's target)
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${crypto.randomBytes(8).toString('hex')}`);
+  fs.writeFileSync(tmp, String(pid), { flag: 'wx' });
   fs.renameSync(tmp, abs);
 }
 
@@ -539,7 +542,7 @@ async function exec(c: Command): Promise<number> {
   const d = new Dir(c.g.root, id);
   d.lock();
   const s = d.read();
-  const { status, pid } = d.status(s);
+  const { status, pid, startTime } = d.status(s);
   if (status === 'stopped' || !pid) throw new ToolError('cannot exec in a stopped container');
   if (status === 'paused' && !c.o.has('ignore-paused')) throw new ToolError('cannot exec in a paused container (use --ignore-paused to override)');
   const p = execProcess(c, s);
@@ -552,7 +555,7 @@ async function exec(c: Command): Promise<number> {
   // with -d the executor writes the PID in the state directory, and we write --pid-file (no newline)
   const tmpName = `exec-${process.pid}.pid`;
   const where = {
-    pid, nsFlags: nsFlagsOf(pid), cgroupProcs: (s.cgroupDirs ?? []).map((dir) => path.join(dir, fs.existsSync(path.join(dir, 'tasks')) ? 'tasks' : 'cgroup.procs')),
+    pid, startTime, nsFlags: nsFlagsOf(pid), cgroupProcs: (s.cgroupDirs ?? []).map((dir) => path.join(dir, fs.existsSync(path.join(dir, 'tasks')) ? 'tasks' : 'cgroup.procs')),
     pidDir: typeof pidFile === 'string' ? (detach ? d.dir : path.dirname(path.resolve(pidFile))) : undefined,
     pidName: typeof pidFile === 'string' ? (detach ? tmpName : path.basename(pidFile)) : undefined,
     detach, consoleSocket: typeof socket === 'string' ? path.resolve(socket) : undefined,

@@ -269,11 +269,19 @@ export function resolveInRoot(rootfs: string, inner: string, depth = 0): string 
 /** The home directory of a uid in the rootfs's /etc/passwd, or "/". */
 function homeOf(rootfs: string, uid: number): string {
   const passwd = resolveInRoot(rootfs, '/etc/passwd');
+  let fd = -1;
   try {
-    const line = fs.readFileSync(passwd ?? '', 'utf8').split('\n').map((l) => l.split(':')).find((f) => f.length >= 7 && f[2] === String(uid));
+    // the container's file: a FIFO or a device there must not stall or flood us
+    fd = fs.openSync(passwd ?? '', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+    if (!fs.fstatSync(fd).isFile()) return '/';
+    const buf = Buffer.alloc(1 << 20);
+    const text = buf.subarray(0, fs.readSync(fd, buf)).toString('utf8');
+    const line = text.split('\n').map((l) => l.split(':')).find((f) => f.length >= 7 && f[2] === String(uid));
     return line?.[5] || '/';
   } catch {
     return '/';
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
   }
 }
 

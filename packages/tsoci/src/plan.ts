@@ -92,7 +92,8 @@ function seccompSteps(f: SeccompFilter | undefined, p: ProcessSpec, at: 'before-
 }
 
 export function plan(c: Container, w: Where): Step[] {
-  const steps: Step[] = [{ op: 'nondumpable' }];
+  // what the container gets re-executed (a "#!/proc/self/exe" program) is a sealed copy
+  const steps: Step[] = [{ op: 'sealed-exe' }, { op: 'nondumpable' }];
   const userNs = c.newNs.includes('user') || c.joinNs.some((j) => j.type === 'user');
 
   // opened while we are the host's root, so the container's root (another
@@ -211,8 +212,9 @@ export const stateFile = (dir: string) => path.join(dir, 'state.json');
 
 /** where and how `exec` runs a process in a container */
 export interface ExecWhere {
-  /** the init's host PID, and the namespaces of it that are not ours */
+  /** the init's host PID and start time, and the namespaces of it that are not ours */
   pid: number;
+  startTime?: string;
   nsFlags: number;
   /** the cgroups' files that take a process */
   cgroupProcs: string[];
@@ -234,13 +236,17 @@ export interface ExecWhere {
  * credentials, capabilities, directory and environment and execs. */
 export function execPlan(p: ProcessSpec, w: ExecWhere): Step[] {
   const INIT = 5;
-  const steps: Step[] = [{ op: 'nondumpable' }];
+  const steps: Step[] = [{ op: 'sealed-exe' }, { op: 'nondumpable' }];
   if (w.pidDir) steps.push({ op: 'pidfile-open', dir: w.pidDir, name: w.pidName!, slot: PIDFILE, as: 'the pid file' });
   if (p.terminal && w.consoleSocket) steps.push({ op: 'console-connect', path: w.consoleSocket, slot: CONSOLE, as: 'the console socket' });
   for (const r of p.rlimits) steps.push({ op: 'rlimit', resource: r.resource, name: r.name, soft: r.soft, hard: r.hard });
   if (p.oomScoreAdj !== undefined) steps.push({ op: 'write', path: '/proc/self/oom_score_adj', data: String(p.oomScoreAdj) });
   for (const file of w.cgroupProcs) steps.push({ op: 'write', path: file, data: '0' });
   steps.push({ op: 'pidfd-open', pid: w.pid, slot: INIT, as: 'pidfd[init]' });
+  // the init tsoci checked, not a process that took its PID since
+  if (w.startTime !== undefined) {
+    steps.push({ op: 'pidfd-check', slot: INIT, pid: w.pid, startTime: w.startTime, what: 'pidfd[init]', explain: { [errno.ESRCH]: 'cannot exec in a stopped container' } });
+  }
   if (w.nsFlags) steps.push({ op: 'setns', slot: INIT, nstype: w.nsFlags, what: 'pidfd[init]' });
   steps.push({ op: 'close', slot: INIT, what: 'pidfd[init]' });
   steps.push({

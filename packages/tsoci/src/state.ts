@@ -122,7 +122,7 @@ export class Dir {
   }
 
   /** What the container is now, and its init's PID if it lives. */
-  status(s: State): { status: Status; pid: number } {
+  status(s: State): { status: Status; pid: number; startTime?: string } {
     let pid = s.pid;
     let startTime = s.startTime;
     if (pid === undefined) {
@@ -134,8 +134,8 @@ export class Dir {
     const st = procStat(pid);
     if (!st || st.startTime !== startTime || st.state === 'Z' || st.state === 'X') return { status: 'stopped', pid: 0 };
     // runc's order: a frozen cgroup is paused, created or running
-    if (isFrozen(s.cgroupDirs ?? [])) return { status: 'paused', pid: pid! };
-    return { status: fs.existsSync(this.fifo) ? 'created' : 'running', pid: pid! };
+    if (isFrozen(s.cgroupDirs ?? [])) return { status: 'paused', pid: pid!, startTime };
+    return { status: fs.existsSync(this.fifo) ? 'created' : 'running', pid: pid!, startTime };
   }
 }
 
