@@ -52,6 +52,9 @@ function detached(p: Podman, rt: string): Outcome {
   return { status: 0, out: lines.join('\n') + '\n', err: '' };
 }
 
+/** a knob of the container's own cgroup, as it reads it: cgroup v2's file, else v1's */
+const knob = (v2: string, v1: string) => `cat /sys/fs/cgroup/${v2} 2>/dev/null || cat /sys/fs/cgroup/${v1}`;
+
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 /** podman run -it under `script` (a terminal): the line typed once the container says its tty */
@@ -92,9 +95,9 @@ export function features(dir: string): Feature[] {
       want: { status: 0, out: /^tmpfs \/scratch tmpfs rw,.*size=1024k.*\na\n$/ } },
     { name: '-v dir:/data', run: run(['-v', `${vol}:/data`, IMAGE, 'sh', '-c', 'cat /data/in; echo from-container > /data/out; cat /data/out']),
       want: { status: 0, out: /^from-host\nfrom-container\n$/ } },
-    { name: '--memory 32m', run: run(['--memory', '32m', IMAGE, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes']), want: { status: 0, out: /^33554432\n$/ } },
+    { name: '--memory 32m', run: run(['--memory', '32m', IMAGE, 'sh', '-c', `${knob('memory.max', 'memory/memory.limit_in_bytes')}`]), want: { status: 0, out: /^33554432\n$/ } },
     { name: '--memory 32m, 200 MB used', run: run(['--memory', '32m', IMAGE, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=200M', 'count=1']), want: { status: 137 } },
-    { name: '--pids-limit 5, 8 forks', run: run(['--pids-limit', '5', IMAGE, 'sh', '-c', 'cat /sys/fs/cgroup/pids/pids.max; for i in 1 2 3 4 5 6 7 8; do sleep 1 & done; wait']),
+    { name: '--pids-limit 5, 8 forks', run: run(['--pids-limit', '5', IMAGE, 'sh', '-c', `${knob('pids.max', 'pids/pids.max')}; for i in 1 2 3 4 5 6 7 8; do sleep 1 & done; wait`]),
       want: { status: 2, out: /^5\n$/, err: /can't fork/ } },
     { name: '--cap-drop chown', run: run(['--cap-drop', 'chown', IMAGE, 'sh', '-c', 'grep CapEff /proc/self/status; chown 1 /tmp 2>/dev/null || echo chown-refused']),
       want: { status: 0, out: /^CapEff:\t0+a80425fa\nchown-refused\n$/ } },
