@@ -184,6 +184,20 @@ t.test('held: maskedPaths and readonlyPaths follow the proc mount where an image
   t.match(r.stdout, /Read-only file system/, '/proc/sys is read-only');
 });
 
+t.test('a /dev/null the image made a link (no /dev mount) is not what masks a path (runc\'s CVE-2025-31133)', async (t) => {
+  // bound through the link, /proc/sys/kernel/core_pattern (the host's) would be
+  // where /proc/timer_list is: read-only here, but a mask that is not one
+  const b = bundle(t, (c) => {
+    c.mounts = c.mounts.filter((m: Record<string, any>) => !m.destination.startsWith('/dev'));
+    c.process.args = ['sh', '-c', 'cat /proc/timer_list; grep timer_list /proc/self/mountinfo'];
+  });
+  fs.symlinkSync('/proc/sys/kernel/core_pattern', path.join(b.rootfs, 'dev', 'null'));
+  const r = b.oci(['run', '--bundle', b.bundle, 'r1']);
+  t.notMatch(r.stdout, /core_pattern/, 'core_pattern is not bound on a masked path');
+  t.not(r.status, 0, 'create fails');
+  t.match(r.stderr, /mask "\/proc\/.*" in the new root .* failed: No such device/, r.stderr.trim());
+});
+
 t.test('held: an id with / or .. names no other folder', async (t) => {
   const b = bundle(t, args('exec sleep 600'));
   for (const id of ['../x', '..', 'a/b', '/etc', '.']) {

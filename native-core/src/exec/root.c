@@ -181,9 +181,27 @@ int step_mask_in(struct ctx *c, char **w, int n)
 	char target[64];
 	snprintf(target, sizeof target, "/proc/self/fd/%d", at);
 	int r = fstat(at, &st);
-	if (r == 0)
-		r = S_ISDIR(st.st_mode) ? mount("tmpfs", target, "tmpfs", MS_RDONLY, NULL)
-					: mount("/dev/null", target, NULL, MS_BIND, NULL);
+	if (r == 0 && S_ISDIR(st.st_mode)) {
+		r = mount("tmpfs", target, "tmpfs", MS_RDONLY, NULL);
+	} else if (r == 0) {
+		/* the null device itself: a /dev/null the image made a link (to
+		 * /proc/sys/kernel/core_pattern, say) would be bound there instead */
+		int null = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		struct stat ns;
+		r = null < 0 ? -1 : fstat(null, &ns);
+		if (r == 0 && (!S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3))) {
+			errno = ENODEV;
+			r = -1;
+		}
+		char source[64];
+		snprintf(source, sizeof source, "/proc/self/fd/%d", null);
+		if (r == 0)
+			r = mount(source, target, NULL, MS_BIND, NULL);
+		int err = errno;
+		if (null >= 0)
+			close(null);
+		errno = err;
+	}
 	int err = errno;
 	close(at);
 	errno = err;
