@@ -106,7 +106,16 @@ static int sealed_copy(void)
 
 int step_sealed_exe(struct ctx *c, char **w, int n)
 {
-	(void)w; (void)n;
+	(void)n;
+	const char *buf;
+	size_t len;
+	plan_bytes(&buf, &len);
+	/* the copy runs the plan from its start: anything but the first step
+	 * would be done twice (w[-3] is this step's name, the plan's first word) */
+	if (w[-3] != buf) {
+		errno = EINVAL;
+		return -1;
+	}
 	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -1;
@@ -118,9 +127,6 @@ int step_sealed_exe(struct ctx *c, char **w, int n)
 	if (exe < 0)
 		return -1;
 	/* the copy reads the same plan, from a memfd it inherits */
-	const char *buf;
-	size_t len;
-	plan_bytes(&buf, &len);
 	int plan = memfd_create("tscore-plan", 0);
 	size_t done = 0;
 	while (plan >= 0 && done < len) {
