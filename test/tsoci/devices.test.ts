@@ -120,3 +120,22 @@ t.test('process.terminal: the pty\'s slave is bound on /dev/console', async (t) 
   t.equal(consoleLine.split(' ')[1], slaveLine.split(' ')[1], 'the process\'s own terminal');
   t.equal(b.oci(['delete', '--force', 'con1']).status, 0);
 });
+
+t.test('runc\'s rule for /dev: no /dev mount, the nodes go in the root\'s own /dev (made if missing); /dev bound from the host, none are made', async (t) => {
+  const b = bundle(t, (c) => {
+    args('ls /dev | tr "\\n" " "')(c);
+    c.mounts = c.mounts.filter((m: { destination: string }) => !m.destination.startsWith('/dev'));
+  });
+  fs.rmSync(path.join(b.rootfs, 'dev'), { recursive: true, force: true });
+  const r = b.oci(['run', '--bundle', b.bundle, 'n1']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'fd full null ptmx random stderr stdin stdout tty urandom zero ');
+  t.ok(fs.statSync(path.join(b.rootfs, 'dev', 'null')).isCharacterDevice(), 'in the rootfs itself');
+  const bound = bundle(t, (c) => {
+    c.mounts = c.mounts.filter((m: { destination: string }) => !m.destination.startsWith('/dev'));
+    c.mounts.push({ destination: '/dev', type: 'bind', source: '/dev', options: ['rbind'] });
+  });
+  const dry = bound.oci(['create', '--dry-run', '--bundle', bound.bundle, 'n2']);
+  t.equal(dry.status, 0, dry.stderr);
+  t.notMatch(dry.stdout, /mknod|"\/dev\/null" in the new root/, 'no device made');
+});

@@ -73,7 +73,7 @@ const S_IFIFO = 0o010000;
 /** Each device: its directories, then mknod (and its owner), or the host's node bound. */
 export function deviceNodeSteps(root: number, devices: Device[], bind: boolean): Step[] {
   const steps: Step[] = [];
-  const made = new Set<string>(['/dev']);
+  const made = new Set<string>();
   for (const d of devices) {
     const parts = d.path.split('/').filter(Boolean).slice(0, -1);
     for (let i = 1; i <= parts.length; i++) {
