@@ -105,7 +105,7 @@ export type Step = {
   /** an OCI masked path: a read-only empty tmpfs on a directory, /dev/null on a file; missing is fine */
   | { op: 'mask-in'; root: number; path: string }
   /** an OCI hook run here: path with args as its argv, env its environment,
-   * `state` on its stdin ("{pid}" in it: our PID), at most `timeout` s (0: none);
+   * `state` on its stdin ("pid":{pid} in it: our PID), at most `timeout` s (0: none);
    * its failure fails the plan with one line naming it (`name`) */
   | { op: 'hook'; path: string; args: string[]; env: string[]; timeout: number; state: string; name: string }
   /** one write to an inherited fd: the runtime is told where we are */

@@ -21,17 +21,19 @@
 /* what a hook wrote last (stdout and stderr), for the error line */
 #define KEEP 1024
 
-/* The state with "{pid}" made our PID, as the process sees itself (runc's
- * for the hooks the init runs), in a memfd: the hook's stdin. */
+/* The state with "pid":{pid} made our PID, as the process sees itself
+ * (runc's for the hooks the init runs), in a memfd: the hook's stdin. The
+ * quotes of the key cannot be inside a JSON string (they would be escaped
+ * there), so the first match is the key's. */
 static int state_fd(const char *state)
 {
-	static const char token[] = "{pid}";
+	static const char token[] = "\"pid\":{pid}";
 	int fd = (int)syscall(SYS_memfd_create, "state", MFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	const char *at = strstr(state, token);
-	char pid[16];
-	int n = snprintf(pid, sizeof pid, "%d", (int)getpid());
+	char pid[24];
+	int n = snprintf(pid, sizeof pid, "\"pid\":%d", (int)getpid());
 	size_t head = at ? (size_t)(at - state) : strlen(state);
 	if (write(fd, state, head) != (ssize_t)head ||
 	    (at && (write(fd, pid, (size_t)n) != n ||
