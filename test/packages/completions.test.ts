@@ -6,6 +6,7 @@
 import t from 'tap';
 import { spawnSync } from 'child_process';
 import fs = require('fs');
+import os = require('os');
 import path = require('path');
 import type { Option } from 'tscontainer-core';
 import { ROOT } from '../lib/run';
@@ -40,7 +41,9 @@ for (const dir of fs.readdirSync(PACKAGES)) {
   const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
   for (const bin of Object.keys(pkg.bin ?? {})) {
     t.test(`${bin}: completion and man page from its option table`, async (t) => {
-      const options: Option[] = require(path.join(PACKAGES, dir, TABLES[bin] ?? 'src/cli.ts')).OPTIONS;
+      const table = require(path.join(PACKAGES, dir, TABLES[bin] ?? 'src/cli.ts'));
+      const options: Option[] = table.OPTIONS;
+      const commands: string[] | undefined = table.SUBCOMMANDS;
       t.ok(Array.isArray(options) && options.length > 0, 'the parser\'s table is exported (OPTIONS)');
       const script = path.join(PACKAGES, dir, 'completions', `${bin}.bash`);
       t.ok(fs.existsSync(script), `completions/${bin}.bash`);
@@ -59,12 +62,24 @@ for (const dir of fs.readdirSync(PACKAGES)) {
       if (valued) {
         const opt = valued.long ? `--${valued.long}` : `-${valued.short}`;
         t.same(complete(script, [bin, opt, 'package.j']), ['package.json'], `after ${opt}, a file`);
-        t.ok(complete(script, [bin, opt, 'x', 'ech']).includes('echo'), `after ${opt} and its value, the program`);
+        if (!commands) t.ok(complete(script, [bin, opt, 'x', 'ech']).includes('echo'), `after ${opt} and its value, the program`);
         if (valued.long) t.same(complete(script, [bin, `--${valued.long}`, '=', 'package.j']), ['package.json'], `--${valued.long}=, a file`);
       }
-      t.ok(complete(script, [bin, 'ech']).includes('echo'), 'the program: a command');
-      t.same(complete(script, [bin, '--', '-']), [], 'after --, no option');
-      t.same(complete(script, [bin, 'echo', '--he']), [], 'the program\'s arguments are not ours');
+      if (commands) {
+        // a tool of commands: its commands, its options after them, then the containers of its state root
+        t.same(complete(script, [bin, '']).sort(), [...commands].sort(), 'its commands, and no program');
+        t.same(complete(script, [bin, '--debug', 'sta']).sort(), ['start', 'state'], 'after an option too');
+        t.ok(complete(script, [bin, commands[0], '--']).length > 0, 'options after the command');
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-compl-'));
+        fs.mkdirSync(path.join(root, 'box1'));
+        t.same(complete(script, [bin, '--root', root, 'state', 'bo']), ['box1'], 'a container of --root');
+        t.same(complete(script, [bin, '--root', '=', root, 'kill', '']), ['box1'], 'of --root=');
+        fs.rmSync(root, { recursive: true });
+      } else {
+        t.ok(complete(script, [bin, 'ech']).includes('echo'), 'the program: a command');
+        t.same(complete(script, [bin, '--', '-']), [], 'after --, no option');
+        t.same(complete(script, [bin, 'echo', '--he']), [], 'the program\'s arguments are not ours');
+      }
 
       const help = spawnSync(process.execPath, [path.join(PACKAGES, dir, 'dist', `${bin}.js`), '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH } }).stdout;
       t.same(names.filter((n) => !new RegExp(`(^|[\\s,])${n}(?![\\w-])`, 'm').test(help)), [], 'every option of the table is in --help');

@@ -98,6 +98,10 @@ const COMMANDS: Record<string, { options: Option[]; operands: string; run: (c: C
   },
 };
 
+/** the commands, and where state is kept by default (for completions) */
+export const SUBCOMMANDS = Object.keys(COMMANDS);
+export const DEFAULT_ROOT = '/run/tsoci';
+
 /** every option, global and of each command (for completions and the man page) */
 export const OPTIONS: Option[] = [...GLOBAL, ...Object.values(COMMANDS).flatMap((c) => c.options)]
   .filter((o, k, all) => all.findIndex((x) => x.key === o.key && x.long === o.long && x.short === o.short) === k);
@@ -263,7 +267,7 @@ function parseCommand(words: string[], options: Option[], commandAfterId = false
 
 export function parseGlobals(argv: string[]): { g: Globals; rest: string[]; print?: string } {
   const { options, operands } = getopt(argv, GLOBAL);
-  const g: Globals = { root: '/run/tsoci', logFormat: 'text', debug: false };
+  const g: Globals = { root: DEFAULT_ROOT, logFormat: 'text', debug: false };
   for (const { key, value, as } of options) {
     switch (key) {
       case 'help': return { g, rest: [], print: USAGE };
