@@ -14,6 +14,8 @@ interface Addon {
   flock(fd: number): number;
   /** mkfifo(path, mode): 0 or -errno */
   mkfifo(path: string, mode: number): number;
+  /** signal `pid` through a pidfd if it is the process that started at `startTime` (field 22 of /proc/PID/stat): 0, or -errno (-ESRCH: gone, or another process) */
+  pidfdSignal(pid: number, startTime: string, sig: number): number;
   /** a cgroup v2 directory's device rules: the eBPF program `insns` loaded and attached, 0 or -errno */
   cgroupDevices(dir: string, insns: Buffer): number;
   /** the inode of the parent of the user namespace file `path`, or -errno */

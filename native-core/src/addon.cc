@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -200,6 +201,32 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), r < 0 ? -errno : 0);
 }
 
+// pidfdSignal(pid, startTime, sig): tsoci's kill of a container's init. The
+// pidfd is opened first, then /proc/PID/stat must say the process started at
+// startTime (field 22): the signal goes to that process, never to one that
+// got its PID after it died. 0, or -errno (-ESRCH: gone, or not it).
+Napi::Value PidfdSignal(const Napi::CallbackInfo& info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  std::string start = info[1].As<Napi::String>().Utf8Value();
+  int sig = info[2].As<Napi::Number>().Int32Value();
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return Napi::Number::New(info.Env(), -errno);
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  int stat = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = stat < 0 ? -1 : read(stat, buf, sizeof buf - 1);
+  if (stat >= 0) close(stat);
+  const char* p = n > 0 ? (buf[n] = 0, strrchr(buf, ')')) : nullptr;
+  for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+  int r = -ESRCH;
+  if (p && std::string(p + 1, strcspn(p + 1, " ")) == start) {
+    r = static_cast<int>(syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0));
+    if (r < 0) r = -errno;
+  }
+  close(fd);
+  return Napi::Number::New(info.Env(), r);
+}
+
 // cgroupDevices(dir, insns): tsoci's device rules on cgroup v2, an eBPF
 // program (BPF_PROG_TYPE_CGROUP_DEVICE, 8-byte instructions) loaded and
 // attached to the cgroup directory with BPF_F_ALLOW_MULTI (as runc); the
@@ -241,6 +268,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("cgroupDevices", Napi::Function::New(env, CgroupDevices));
+  exports.Set("pidfdSignal", Napi::Function::New(env, PidfdSignal));
   return exports;
 }
 

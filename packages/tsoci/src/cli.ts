@@ -6,7 +6,7 @@ import crypto = require('crypto');
 import fs = require('fs');
 import path = require('path');
 import {
-  addon, members, encodeBytes, getopt, parseSignalName, print, ToolError, UsageError,
+  addon, errno, members, encodeBytes, getopt, parseSignalName, print, ToolError, UsageError,
   type Option, type Step,
 } from 'tscontainer-core';
 import { cgroupDirs, cgroupJoinSteps, makeCgroups, removeCgroups } from './cgroup';
@@ -418,11 +418,8 @@ function killInit(d: Dir, s: State): void {
     s.startTime = st.startTime;
   }
   if (d.status(s).status === 'stopped') return;
-  try {
-    process.kill(s.pid, 'SIGKILL');
-  } catch {
-    return;
-  }
+  // through a pidfd of the process that started then: not one that took its PID since
+  if (addon().pidfdSignal(s.pid, s.startTime ?? '', 9) < 0) return;
   const end = Date.now() + 10_000;
   while (d.status(s).status !== 'stopped' && Date.now() < end) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
 }
@@ -613,7 +610,7 @@ function kill(c: Command): number {
   const d = new Dir(c.g.root, id);
   d.lock();
   const s = d.read();
-  const { status, pid } = d.status(s);
+  const { status, pid, startTime } = d.status(s);
   if (status === 'stopped' || !pid) {
     if (c.o.has('all')) return 0;
     throw new ToolError('container not running');
@@ -623,10 +620,16 @@ function kill(c: Command): number {
     : s.cgroupDirs?.length ? [...new Set([pid, ...s.cgroupDirs.flatMap((dir) => members(dir))])]
       : s.privatePid ? inPidNs(pid) : [pid];
   for (const p of targets) {
+    if (p === pid) {
+      // the init through a pidfd, if it is still the process status() saw
+      const r = addon().pidfdSignal(pid, startTime ?? '', sig);
+      if (r < 0 && r !== -errno.ESRCH) throw new ToolError(`kill(${p}, ${sig}): ${addon().strerror(-r)}`);
+      continue;
+    }
     try {
       process.kill(p, sig);
-    } catch (e) {
-      if (p === pid && (e as NodeJS.ErrnoException).code !== 'ESRCH') throw new ToolError(`kill(${p}, ${sig}): ${(e as Error).message}`);
+    } catch {
+      // gone meanwhile
     }
   }
   return 0;
