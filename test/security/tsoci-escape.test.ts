@@ -126,6 +126,21 @@ t.test('exec of a program that is "#!/proc/self/exe" gives the container no writ
   t.equal(fs.statSync(EXECUTOR).size, host.size, 'the host\'s executor is as it was');
 });
 
+t.test('an entrypoint that is "#!/proc/self/exe" gives the container no handle on the host\'s executor either (CVE-2019-5736, the init)', async (t) => {
+  // the init execs it at start: PID 1 is then the executor again, dumpable,
+  // looping (its launcher execs the container's "node", the same script)
+  const host = fs.statSync(EXECUTOR);
+  const b = bundle(t, (c) => {
+    c.process.args = ['/bin/node'];
+  });
+  fs.writeFileSync(path.join(b.rootfs, 'bin', 'node'), '#!/proc/self/exe --launch\n', { mode: 0o755 });
+  running(b, 'c1');
+  const r = b.oci(['exec', 'c1', 'sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do stat -L -c %d:%i /proc/1/exe 2>/dev/null && break; sleep 0.1; done']);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^\d+:\d+\n$/, `PID 1's exe, as the container sees it: ${r.stdout.trim()}`);
+  t.not(r.stdout.trim(), `${host.dev}:${host.ino}`, 'is not the host\'s executor file');
+});
+
 t.test('a FIFO planted at the container\'s /etc/passwd does not stall exec (nor, under its lock, kill and delete)', async (t) => {
   // without HOME in process.env, exec looks the user's home up in the
   // container's /etc/passwd, from the host
