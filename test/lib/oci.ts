@@ -1,6 +1,6 @@
 // Bundles for tsoci's tests: the busybox rootfs and `tsoci spec`'s
 // config.json changed by the test, in a scratch directory with its own
-// state root; teardown kills whatever container init is left, by its PID.
+// state root; teardown deletes whatever container is left (its init, its cgroups).
 import type { Test } from 'tap';
 import fs = require('fs');
 import path = require('path');
@@ -39,17 +39,22 @@ export function bundle(t: Test, edit: (c: Json) => void = () => {}): Bundle {
     const r = sh(`tsoci --root ${state} ${args} </dev/null >${dir}/out 2>${dir}/err`);
     return { status: r.status, stdout: fs.readFileSync(`${dir}/out`, 'utf8'), stderr: fs.readFileSync(`${dir}/err`, 'utf8') };
   };
-  t.teardown(() => {
-    for (const id of fs.existsSync(state) ? fs.readdirSync(state) : []) {
-      try {
-        const pid = Number(fs.readFileSync(path.join(state, id, 'init.pid'), 'utf8'));
-        if (pid > 0) process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  });
+  t.teardown(() => removeLeftovers(state));
   return { dir, bundle: b, rootfs, state, oci, detached };
+}
+
+/** Whatever container is left in a state root: deleted with --force (its
+ * init killed, its cgroups removed), else its init killed by PID. */
+export function removeLeftovers(state: string): void {
+  for (const id of fs.existsSync(state) ? fs.readdirSync(state) : []) {
+    if (tool('tsoci', ['--root', state, 'delete', '--force', id]).status === 0) continue;
+    try {
+      const pid = Number(fs.readFileSync(path.join(state, id, 'init.pid'), 'utf8'));
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
 }
 
 /** Change the bundle's config.json after the fact (when the edit needs the bundle's paths). */

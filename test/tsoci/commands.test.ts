@@ -66,11 +66,13 @@ t.test('pause freezes the container (the state says paused), resume thaws it; ps
   t.notOk(fs.existsSync(path.join('/sys/fs/cgroup/freezer', base, 'frozen')), 'its cgroup removed');
 });
 
-t.test('pause of a container without cgroups: one line; ps lists its PID namespace', async (t) => {
+t.test('without cgroupsPath, a cgroup of its own beneath tsoci\'s (as runc): pause works; ps lists it', async (t) => {
   const b = bundle(t, args('sleep 600 & exec sleep 600'));
   t.equal(b.detached(`run -d --bundle ${b.bundle} n1`).status, 0);
   const pid = JSON.parse(b.oci(['state', 'n1']).stdout).pid as number;
-  t.match(b.oci(['pause', 'n1']), { status: 1, stderr: /^tsoci: the container has no freezer cgroup/ });
+  t.equal(b.oci(['pause', 'n1']).status, 0);
+  t.equal(JSON.parse(b.oci(['state', 'n1']).stdout).status, 'paused');
+  t.equal(b.oci(['resume', 'n1']).status, 0);
   await until(() => (JSON.parse(b.oci(['ps', '-f', 'json', 'n1']).stdout) as number[]).length === 2);
   t.ok((JSON.parse(b.oci(['ps', '-f', 'json', 'n1']).stdout) as number[]).includes(pid));
   t.equal(b.oci(['kill', 'n1', 'KILL']).status, 0);
@@ -110,9 +112,12 @@ t.test('update: new limits from flags and from --resources (a file, or stdin), i
   t.match(b.oci(['update', '--pids-limit', '5', 'u1']), { status: 1, stderr: 'tsoci: cannot update a stopped container\n' });
   t.equal(b.oci(['delete', 'u1']).status, 0);
 
+  // without cgroupsPath: its own cgroup, beneath tsoci's (runc's rule)
   const none = bundle(t, args('exec sleep 600'));
   t.equal(none.detached(`run -d --bundle ${none.bundle} u2`).status, 0);
-  t.match(none.oci(['update', '--pids-limit', '5', 'u2']), { status: 1, stderr: /^tsoci: the container has no cgroups to update/ });
+  t.equal(none.oci(['update', '--pids-limit', '5', 'u2']).status, 0);
+  const own = /^\d+:pids:(.*)$/m.exec(fs.readFileSync(`/proc/${JSON.parse(none.oci(['state', 'u2']).stdout).pid}/cgroup`, 'utf8'))![1];
+  t.equal(fs.readFileSync(path.join('/sys/fs/cgroup/pids', own, 'pids.max'), 'utf8'), '5\n');
   t.equal(none.oci(['delete', '--force', 'u2']).status, 0);
 });
 

@@ -6,6 +6,7 @@ import t, { type Test } from 'tap';
 import fs = require('fs');
 import os = require('os');
 import path = require('path');
+import { removeLeftovers } from '../lib/oci';
 import { rootfs } from '../lib/rootfs';
 import { sh, tool } from '../lib/run';
 
@@ -25,15 +26,7 @@ function bundle(t: Test, script: string, edit: (c: Json) => void = () => {}) {
   edit(config);
   fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config));
   const state = path.join(dir, 'state');
-  t.teardown(() => {
-    for (const id of fs.existsSync(state) ? fs.readdirSync(state) : []) {
-      try {
-        process.kill(Number(fs.readFileSync(path.join(state, id, 'init.pid'), 'utf8')), 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  });
+  t.teardown(() => removeLeftovers(state));
   return { dir, bundle: b, state, oci: (args: string[]) => tool('tsoci', ['--root', state, ...args], { cwd: b }) };
 }
 

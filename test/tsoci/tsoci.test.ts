@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import fs = require('fs');
 import path = require('path');
 import { cgroupBase, exists, knob, v1Host } from '../lib/cgroups';
+import { removeLeftovers } from '../lib/oci';
 import { background, firstLine, mountPoints, ROOT, scratch, sh, tool, until } from '../lib/run';
 
 type Json = Record<string, any>;
@@ -41,17 +42,8 @@ function bundle(t: Test, edit: (c: Json) => void = () => {}): Bundle {
     const r = sh(`tsoci --root ${state} ${args} </dev/null >${dir}/out 2>${dir}/err`);
     return { status: r.status, stdout: fs.readFileSync(`${dir}/out`, 'utf8'), stderr: fs.readFileSync(`${dir}/err`, 'utf8') };
   };
-  // whatever is left of a container: its init killed by PID
-  t.teardown(() => {
-    for (const id of fs.existsSync(state) ? fs.readdirSync(state) : []) {
-      try {
-        const pid = Number(fs.readFileSync(path.join(state, id, 'init.pid'), 'utf8'));
-        if (pid > 0) process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  });
+  // whatever is left of a container: deleted (its init, its cgroups)
+  t.teardown(() => removeLeftovers(state));
   return { dir, bundle: b, rootfs, state, oci, detached };
 }
 

@@ -4,6 +4,7 @@
 // written with runc's v1/v2 conversions, the devices cgroup's rules (v1),
 // the init joining them before it forks; delete kills what is left and
 // removes them. A `cgroup` mount shows the container its own directories.
+import crypto = require('crypto');
 import fs = require('fs');
 import path = require('path');
 import { deviceProgram } from './devices-bpf';
@@ -13,8 +14,9 @@ import {
 } from 'tscontainer-core';
 
 export interface CgroupPlan {
-  /** "/a/b", under each hierarchy's root */
+  /** "/a/b", under each hierarchy's root; or, `relative`, under tsoci's own cgroup there (runc's rule) */
   path: string;
+  relative: boolean;
   limits: Limits;
   /** the controllers the limits need (enabled for it on cgroup v2) */
   controllers: string[];
@@ -39,9 +41,10 @@ function int(v: unknown, field: string, min = 0): number {
  * null, random, full, tty, zero, urandom, the ptys, ptmx, tun */
 const ALLOWED_DEVICES = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm', 'c 1:9 rwm', 'c 136:* rwm', 'c 5:2 rwm', 'c 10:200 rwm'];
 
-/** linux.resources.devices (and an allow rule for each of linux.devices) → v1 rules */
+/** linux.resources.devices (and an allow rule for each of linux.devices) →
+ * v1 rules: as runc, every device denied first, runc's allowed ones last */
 function deviceRules(r: Json, linux: Json): DeviceRule[] {
-  const rules: DeviceRule[] = [];
+  const rules: DeviceRule[] = [{ allow: false, rule: 'a' }];
   const num = (v: unknown, field: string) => (v === undefined || v === null || v === -1 ? '*' : String(int(v, field)));
   for (const [i, d] of (Array.isArray(r.devices) ? r.devices : []).entries()) {
     const field = `linux.resources.devices[${i}]`;
@@ -60,13 +63,14 @@ function deviceRules(r: Json, linux: Json): DeviceRule[] {
       rules.push({ allow: true, rule: `${d.type} ${d.major}:${d.minor} rwm` });
     }
   }
-  return rules.length ? [...rules, ...ALLOWED_DEVICES.map((rule) => ({ allow: true, rule }))] : [];
+  return [...rules, ...ALLOWED_DEVICES.map((rule) => ({ allow: true, rule }))];
 }
 
 /** linux.resources → Limits; what the model does not carry is refused by
- * name. A cgroup is made when resources or cgroupsPath are given, or the
- * container mounts its cgroups (`needed`). */
-export function parseResources(linux: Json, id: string, needed = false): CgroupPlan | undefined {
+ * name. Every container gets a cgroup, as with runc (its device rules deny
+ * by default): cgroupsPath, else one named after the id and the bundle
+ * (ids are unique within one --root only) beneath tsoci's own cgroup. */
+export function parseResources(linux: Json, id: string, bundle: string): CgroupPlan {
   const r = isObject(linux.resources) ? linux.resources : {};
   const given = typeof linux.cgroupsPath === 'string' && linux.cgroupsPath !== '' ? linux.cgroupsPath : undefined;
   for (const key of Object.keys(r)) {
@@ -76,7 +80,7 @@ export function parseResources(linux: Json, id: string, needed = false): CgroupP
     throw new ToolError(`linux.resources.${key} is not supported by tsoci yet`);
   }
   const l: Limits = { deviceReadBps: [], deviceWriteBps: [] };
-  const controllers = new Set<string>(['memory', 'pids']);
+  const controllers = new Set<string>();
   if (isObject(r.memory)) {
     for (const key of Object.keys(r.memory)) {
       if (!['limit', 'swap'].includes(key)) throw new ToolError(`linux.resources.memory.${key} is not supported by tsoci yet`);
@@ -84,6 +88,7 @@ export function parseResources(linux: Json, id: string, needed = false): CgroupP
     const size = (v: unknown, field: string) => (v === -1 ? 'max' as const : BigInt(int(v, field, 1)));
     if (r.memory.limit !== undefined) l.memory = size(r.memory.limit, 'linux.resources.memory.limit');
     if (r.memory.swap !== undefined) l.memorySwap = size(r.memory.swap, 'linux.resources.memory.swap');
+    if (l.memory !== undefined || l.memorySwap !== undefined) controllers.add('memory');
   }
   if (isObject(r.cpu)) {
     for (const key of Object.keys(r.cpu)) {
@@ -99,27 +104,44 @@ export function parseResources(linux: Json, id: string, needed = false): CgroupP
     if (l.cpuShares !== undefined || l.cpus !== undefined) controllers.add('cpu');
     if (l.cpusetCpus !== undefined || l.cpusetMems !== undefined) controllers.add('cpuset');
   }
-  if (isObject(r.pids) && r.pids.limit !== undefined) l.pids = r.pids.limit === -1 || r.pids.limit === 0 ? 'max' : int(r.pids.limit, 'linux.resources.pids.limit', 1);
-  const devices = deviceRules(r, linux);
-  const any = l.memory !== undefined || l.memorySwap !== undefined || l.cpus !== undefined || l.cpuShares !== undefined
-    || l.pids !== undefined || l.cpusetCpus !== undefined || l.cpusetMems !== undefined || devices.length > 0;
-  if (!any && !given && !needed) return undefined;
+  if (isObject(r.pids) && r.pids.limit !== undefined) {
+    l.pids = r.pids.limit === -1 || r.pids.limit === 0 ? 'max' : int(r.pids.limit, 'linux.resources.pids.limit', 1);
+    controllers.add('pids');
+  }
   checkLimits(l);
-  // absolute: under each hierarchy's root; relative too (tsoci is not in a cgroup of its own to nest under)
-  const rel = (given ?? `/tsoci/${id}`).replace(/^\/*/, '/');
-  if (rel === '/' || rel.split('/').some((p, i) => i > 0 && (p === '' || p === '.' || p === '..'))) throw new ToolError(`linux.cgroupsPath '${given}' is not a cgroup path`);
   if (given?.includes(':') && !given.startsWith('/')) throw new ToolError(`linux.cgroupsPath '${given}' is systemd's slice:prefix:name, which tsoci does not take`);
-  return { path: rel, limits: l, controllers: [...controllers], devices };
+  const name = `tsoci-${id}-${crypto.createHash('sha256').update(bundle).digest('hex').slice(0, 8)}`;
+  const rel = (given ?? name).replace(/^\/*/, '/');
+  if (rel === '/' || rel.split('/').some((p, i) => i > 0 && (p === '' || p === '.' || p === '..'))) throw new ToolError(`linux.cgroupsPath '${given}' is not a cgroup path`);
+  return { path: rel, relative: !given?.startsWith('/'), limits: l, controllers: [...controllers], devices: deviceRules(r, linux) };
+}
+
+/** tsoci's own cgroup in each hierarchy (/proc/self/cgroup): by v1 controller, and v2's ("") */
+function ownCgroups(): Map<string, string> {
+  const own = new Map<string, string>();
+  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (m) for (const c of m[1].split(',')) own.set(c, m[2]);
+  }
+  return own;
 }
 
 /** The container's directory in every hierarchy: v1 ones with all their
  * controllers; v2 with those the limits need (none on a hybrid host, where
  * v1 has them). */
 export function cgroupDirs(p: CgroupPlan, cg: Cgroups = readCgroups()): CgroupDir[] {
-  return cg.hierarchies.map((h) => ({
-    hierarchy: h, path: p.path, dir: path.join(h.mount, p.path),
-    controllers: h.version === 1 ? h.controllers : cg.mode === 'hybrid' ? [] : p.controllers.filter((c) => h.controllers.includes(c)),
-  }));
+  const own = p.relative ? ownCgroups() : new Map<string, string>();
+  return cg.hierarchies.map((h) => {
+    // relative: beneath our own cgroup; on cgroup v2 beneath its parent, as
+    // runc (ours holds processes, so it may enable no controller for children)
+    const mine = own.get(h.version === 1 ? h.controllers[0] : '') ?? '/';
+    const base = !p.relative ? '/' : h.version === 2 && cg.mode === 'unified' ? path.posix.dirname(mine) : mine;
+    const at = path.posix.join(base, p.path);
+    return {
+      hierarchy: h, path: at, dir: path.join(h.mount, at),
+      controllers: h.version === 1 ? h.controllers : cg.mode === 'hybrid' ? [] : p.controllers.filter((c) => h.controllers.includes(c)),
+    };
+  });
 }
 
 const readOr = (file: string) => {
@@ -148,7 +170,7 @@ export function makeCgroups(p: CgroupPlan): { dirs: CgroupDir[]; made: string[] 
   const made: string[] = [];
   try {
     for (const d of dirs) {
-      const parts = p.path.split('/').filter(Boolean);
+      const parts = d.path.split('/').filter(Boolean);
       for (let i = 1; i <= parts.length; i++) {
         const dir = path.join(d.hierarchy.mount, ...parts.slice(0, i));
         const parent = path.dirname(dir);

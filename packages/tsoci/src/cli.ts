@@ -190,9 +190,11 @@ Options:
  -h, --help                 display this help
 
 linux.resources: memory (limit, swap), cpu (shares, quota, period, cpus,
-mems), pids, devices (v1's files, or an eBPF program on v2), in cgroupsPath
-(default /tsoci/<id>) in every hierarchy, on v1, hybrid or v2; a cgroup
-mount shows the container its own.
+mems), pids, devices (v1's files, or an eBPF program on v2; every device
+denied but runc's allowed ones and linux.devices), in a cgroup every
+container gets in every hierarchy: cgroupsPath (a relative one beneath
+tsoci's own cgroup), else tsoci-<id>-<hash of the bundle> beneath it; on
+v1, hybrid or v2. A cgroup mount shows the container its own.
 linux.seccomp through libseccomp (no SCMP_ACT_NOTIFY), for exec's processes too.
 linux.devices and runc's default devices made in /dev (the host's bound in
 a user namespace); hooks run where and when runc runs them.

@@ -459,7 +459,7 @@ export function readConfig(bundle: string, id: string): Container {
     devices: parseDevices(linux.devices),
     hooks: parseHooks(c.hooks),
     ...processSpec,
-    cgroup: parseResources(linux, id, mounts.some((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2')),
+    cgroup: parseResources(linux, id, bundle),
     annotations,
     seccomp: parseSeccomp(linux.seccomp),
   };

@@ -54,7 +54,7 @@ function hierarchyOf(hs: Hierarchy[], dir: string): Hierarchy | undefined {
 /** Write the limits asked into the container's cgroup directories; a limit
  * whose controller none of them has is refused by name. */
 export function updateCgroups(dirs: string[], r: Json, id: string): void {
-  const plan = parseResources({ resources: r }, id);
+  const plan = parseResources({ resources: r }, id, '');
   if (!plan) return;
   if (!dirs.length) throw new ToolError('the container has no cgroups to update (tsoci makes them when linux.resources or linux.cgroupsPath is given)');
   const cg = readCgroups();
@@ -72,7 +72,8 @@ export function updateCgroups(dirs: string[], r: Json, id: string): void {
         throw new ToolError(`write ${k.value} to ${path.join(dir, k.file)}: ${(e as Error).message}`);
       }
     }
-    if (h.version === 1 && has('devices')) {
+    // the device rules only when asked (else create's, linux.devices' allows with them, stay)
+    if (h.version === 1 && has('devices') && Array.isArray(r.devices)) {
       for (const rule of plan.devices) fs.writeFileSync(path.join(dir, rule.allow ? 'devices.allow' : 'devices.deny'), rule.rule);
     }
   }
