@@ -69,7 +69,10 @@ static int sealed_copy(void)
 	if (self < 0)
 		return -1;
 	struct stat st;
-	int mem = fstat(self, &st) < 0 ? -1 : memfd_create("tscore-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* MFD_EXEC (6.3): executable where vm.memfd_noexec would make it not; older kernels know no such flag */
+	int mem = fstat(self, &st) < 0 ? -1 : memfd_create("tscore-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING | 0x0010U);
+	if (mem < 0 && errno == EINVAL)
+		mem = memfd_create("tscore-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	off_t left = st.st_size;
 	while (mem >= 0 && left > 0) {
 		ssize_t r = sendfile(mem, self, NULL, (size_t)left);
