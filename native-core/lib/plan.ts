@@ -101,6 +101,9 @@ export type Step = {
   | { op: 'mknod-in'; root: number; path: string; mode: number; major: number; minor: number; uid: number; gid: number }
   | { op: 'symlink-in'; root: number; target: string; path: string }
   | { op: 'mount-in'; root: number; source: string | null; path: string; fstype: string | null; flags: number; data: string | null }
+  /** `source` (the caller's path) bound on `path` inside the root, with `flags` (MS_RDONLY, MS_NOSUID, ...)
+   * set before the mount is attached: the path is found once, so no one swaps it between a bind and a remount */
+  | { op: 'bind-in'; root: number; source: string; path: string; recursive: boolean; flags: number }
   | { op: 'pivot-root'; root: number; path: string }
   /** an OCI masked path: a read-only empty tmpfs on a directory, /dev/null on a file; missing is fine */
   | { op: 'mask-in'; root: number; path: string }
@@ -205,6 +208,7 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'mknod-in': return `mknod(${q(s.path)} in the new root, 0${s.mode.toString(8)}, makedev(${s.major}, ${s.minor})), chown(${s.uid}, ${s.gid})`;
     case 'symlink-in': return `symlink(${q(s.target)}, ${q(s.path)} in the new root)`;
     case 'mount-in': return `mount(${q(s.source)}, ${q(s.path)} in the new root, ${q(s.fstype)}, ${mountNames(s.flags)}, ${q(s.data)})`;
+    case 'bind-in': return `bind ${q(s.source)} on ${q(s.path)} in the new root${s.recursive ? ' (recursive)' : ''}, ${s.flags ? `${mountNames(s.flags)} set ` : ''}before it is attached (open_tree, mount_setattr, move_mount)`;
     case 'pivot-root': return `pivot_root(${q(s.path)}), the old root detached`;
     case 'mask-in': return `mask ${q(s.path)} in the new root (read-only empty tmpfs, or /dev/null)`;
     case 'hook': return `run the ${s.name}: ${[s.path, ...s.args.slice(1)].map((a) => JSON.stringify(a)).join(' ')}, the state on its stdin${s.timeout ? `, for ${s.timeout} s at most` : ''}; its failure is ours`;
@@ -279,6 +283,7 @@ function args(s: Step, names: SlotNames): string[] {
     case 'mknod-in': return [String(s.root), s.path, String(s.mode), String(s.major), String(s.minor), String(s.uid), String(s.gid)];
     case 'symlink-in': return [String(s.root), s.target, s.path];
     case 'mount-in': return [String(s.root), s.source ?? '', s.path, s.fstype ?? '', String(s.flags), s.data ?? ''];
+    case 'bind-in': return [String(s.root), s.source, s.path, s.recursive ? '1' : '0', String(s.flags)];
     case 'pivot-root': return [String(s.root)];
     case 'hook': return [s.path, String(s.timeout), s.state, s.name, String(1 + s.args.length + s.env.length), String(s.args.length), ...s.args, ...s.env];
     case 'notify': return [String(s.fd), s.data];

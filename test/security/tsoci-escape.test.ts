@@ -7,7 +7,8 @@ import fs = require('fs');
 import os = require('os');
 import path = require('path');
 import { args, bundle, type Bundle } from '../lib/oci';
-import { ROOT, sh, tool, until } from '../lib/run';
+import { spawn } from 'child_process';
+import { childrenOf, clean, ROOT, sh, sleep, tool, until } from '../lib/run';
 
 const arch = os.arch() === 'arm64' ? 'arm64' : 'x64';
 const EXECUTOR = path.join(ROOT, 'native-core', 'prebuilds', `linux-${arch}`, 'tscore-exec');
@@ -186,6 +187,52 @@ t.test('held: mount destinations through the image\'s links stay in the root', a
     t.same(fs.readdirSync(host), ['host-secret'], `${link}: nothing made in the host folder`);
     t.notOk(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(host), `${link}: nothing mounted there`);
   }
+});
+
+t.test('a read-only bind stays read-only when a container sharing its volume swaps the destination during create (CVE-2021-30465\'s kind)', async (t) => {
+  // /vol is a volume another container shares; /vol/sub gets the host's
+  // folder read-only. Each openat2(2) is held 0.1 s (strace), and the moment
+  // the bind is there the other container renames sub and puts a link to
+  // /sys in its place: a remount that finds /vol/sub again makes /sys
+  // read-only, and leaves the bind writable at /vol/moved.
+  const b = bundle(t, args('exec sleep 600'));
+  const vol = path.join(b.dir, 'vol');
+  const secret = hostFolder(b);
+  fs.mkdirSync(path.join(vol, 'sub'), { recursive: true });
+  const config = JSON.parse(fs.readFileSync(path.join(b.bundle, 'config.json'), 'utf8'));
+  config.mounts.push({ destination: '/vol', type: 'bind', source: vol, options: ['bind'] },
+    { destination: '/vol/sub', type: 'bind', source: secret, options: ['bind', 'ro'] });
+  fs.writeFileSync(path.join(b.bundle, 'config.json'), JSON.stringify(config));
+  const [cmd, ...rest] = clean(['strace', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=openat2', '-e', 'inject=openat2:delay_enter=100000',
+    path.join(ROOT, 'bin', 'tsoci'), '--root', b.state, 'create', '--bundle', b.bundle, 'c1']);
+  const traced = spawn(cmd, rest, { stdio: ['ignore', 'ignore', 'ignore'] });
+  t.teardown(() => { try { process.kill(traced.pid!, 'SIGKILL'); } catch { /* gone */ } });
+  const target = `${b.rootfs}/vol/sub`;
+  let swapped = false;
+  const end = Date.now() + 30_000;
+  while (!swapped && Date.now() < end && traced.exitCode === null) {
+    // the executor's mount namespace: a descendant of strace's with the bind there
+    const pids = (function all(p: number): number[] { return childrenOf(p).flatMap((k) => [k, ...all(k)]); })(traced.pid!);
+    for (const p of pids) {
+      let info = '';
+      try { info = fs.readFileSync(`/proc/${p}/mountinfo`, 'utf8'); } catch { continue; }
+      // before the pivot the host's path, after it the container's
+      if (info.split('\n').some((l) => [target, '/vol/sub'].includes(l.split(' ')[4]))) {
+        fs.renameSync(path.join(vol, 'sub'), path.join(vol, 'moved'));
+        fs.symlinkSync('/sys', path.join(vol, 'sub'));
+        swapped = true;
+        break;
+      }
+    }
+    await sleep(2);
+  }
+  t.ok(swapped, 'the bind was seen, and the destination swapped');
+  await until(() => fs.existsSync(path.join(b.state, 'c1', 'init.pid')) || traced.exitCode !== null, 60_000);
+  await until(() => { try { return JSON.parse(b.oci(['state', 'c1']).stdout).status === 'created'; } catch { return false; } }, 60_000);
+  t.equal(b.oci(['start', 'c1']).status, 0);
+  const r = b.oci(['exec', 'c1', 'sh', '-c', 'touch /vol/moved/pwned /vol/sub/pwned 2>&1; grep " /vol" /proc/self/mountinfo']);
+  t.comment(r.stdout.trim().replace(/\n/g, ' | '));
+  t.notOk(fs.existsSync(path.join(secret, 'pwned')), 'nothing written in the host folder given read-only');
 });
 
 t.test('held: maskedPaths and readonlyPaths follow the proc mount where an image\'s /proc link sends it', async (t) => {

@@ -112,6 +112,7 @@ int step_touch_in(struct ctx *c, char **w, int n);
 int step_mknod_in(struct ctx *c, char **w, int n);
 int step_symlink_in(struct ctx *c, char **w, int n);
 int step_mount_in(struct ctx *c, char **w, int n);
+int step_bind_in(struct ctx *c, char **w, int n);
 int step_pivot_root(struct ctx *c, char **w, int n);
 int step_mask_in(struct ctx *c, char **w, int n);
 

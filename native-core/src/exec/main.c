@@ -60,6 +60,7 @@ static const struct op ops[] = {
 	{ "mknod-in", 7, 0, step_mknod_in },
 	{ "symlink-in", 3, 0, step_symlink_in },
 	{ "mount-in", 6, 0, step_mount_in },
+	{ "bind-in", 5, 0, step_bind_in },
 	{ "pivot-root", 1, 0, step_pivot_root },
 	{ "mask-in", 2, 0, step_mask_in },
 	{ "capsets", 5, 0, step_capsets },

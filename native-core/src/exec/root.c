@@ -154,6 +154,82 @@ int step_mount_in(struct ctx *c, char **w, int n)
 	return r;
 }
 
+/* the mount API of 5.2/5.12, by number: glibc's <sys/mount.h> and
+ * <linux/mount.h> clash on older systems */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+struct tscore_mount_attr {
+	unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+
+/* MS_* flags of a mount (not of its file system) as MOUNT_ATTR_*: set, and
+ * (atime, a field of three values) cleared */
+static void mount_attrs(unsigned long ms, struct tscore_mount_attr *a)
+{
+	const unsigned long map[][2] = {
+		{ MS_RDONLY, 0x1 }, { MS_NOSUID, 0x2 }, { MS_NODEV, 0x4 }, { MS_NOEXEC, 0x8 }, { MS_NODIRATIME, 0x80 },
+	};
+	for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+		if (ms & map[k][0])
+			a->attr_set |= map[k][1];
+	if (ms & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) {
+		a->attr_clr |= 0x70;
+		a->attr_set |= ms & MS_NOATIME ? 0x10 : ms & MS_STRICTATIME ? 0x20 : 0;
+	}
+}
+
+/* bind-in ROOT SRC PATH RECURSIVE FLAGS: SRC (the caller's path) bound on
+ * PATH inside the root with FLAGS (ro, nosuid, ...) set on the new mount
+ * before it is attached: open_tree(OPEN_TREE_CLONE), mount_setattr,
+ * move_mount onto PATH resolved once. A bind and then a remount found PATH
+ * twice: whoever swapped PATH in between (a volume shared with another
+ * container) left the bind writable and made some other mount read-only.
+ * Kernels without mount_setattr (before 5.12): that bind and remount. */
+int step_bind_in(struct ctx *c, char **w, int n)
+{
+	(void)n;
+	int rec = inum(w[3]);
+	unsigned long flags = (unsigned long)unum(w[4], 10);
+	int at = open_in_root(root_fd(c, w[0]), w[2], O_PATH);
+	if (at < 0)
+		return -1;
+	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, w[1], OPEN_TREE_CLONE | O_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+	int r = tree < 0 ? -1 : 0;
+	if (r == 0 && flags) {
+		struct tscore_mount_attr a = { 0 };
+		mount_attrs(flags, &a);
+		r = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof a);
+	}
+	if (r == 0)
+		r = (int)syscall(SYS_move_mount, tree, "", at, "", 0x4 /* F_EMPTY_PATH */ | 0x40 /* T_EMPTY_PATH */);
+	int err = errno;
+	if (tree >= 0)
+		close(tree);
+	if (r < 0 && err == ENOSYS) {
+		char target[64];
+		snprintf(target, sizeof target, "/proc/self/fd/%d", at);
+		r = mount(w[1], target, NULL, MS_BIND | (rec ? MS_REC : 0), NULL);
+		err = errno;
+		close(at);
+		if (r < 0 || !flags) {
+			errno = err;
+			return r;
+		}
+		char *remount[] = { w[0], "", w[2], "", w[4], "" };
+		char bits[32];
+		snprintf(bits, sizeof bits, "%lu", flags | MS_REMOUNT | MS_BIND);
+		remount[4] = bits;
+		return step_mount_in(c, remount, 6);
+	}
+	close(at);
+	errno = err;
+	return r;
+}
+
 /* pivot-root ROOT: the root becomes "/", the old one is detached (runc's way:
  * pivot_root(".", ".") stacks the old root on the new one, then it goes) */
 int step_pivot_root(struct ctx *c, char **w, int n)

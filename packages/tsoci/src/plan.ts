@@ -5,7 +5,7 @@
 // waiting on the exec FIFO, and `start` lets it exec the program.
 import path = require('path');
 import {
-  bindSteps, devLinkSteps, errno, mapText, mkdirIn, mountIn, nsFlag, MS, O,
+  devLinkSteps, errno, mapText, mkdirIn, mountIn, nsFlag, MS, O,
   type CgroupDir, type IdRange, type NsType, type Step,
 } from 'tscontainer-core';
 import { cgroupMountSteps } from './cgroup';
@@ -67,10 +67,11 @@ function mountSteps(m: Mount, made: Set<string>, c: Container, w: Where): Step[]
   if (m.fstype === 'cgroup' || m.fstype === 'cgroup2') {
     steps.push(...cgroupMountSteps(ROOT, m.destination, m.flags, w.cgroups ?? [], c.newNs.includes('cgroup')));
   } else if (m.bind) {
-    // bound first, then remounted with the flags a bind does not take at once
-    steps.push(...bindSteps(ROOT, { source: m.source!, target: m.destination, readOnly: false, dir: m.dir, recursive: (m.flags & MS.REC) !== 0 }));
+    // the flags a bind does not take at once (ro, nosuid, ...) set on it
+    // before it is attached: its destination is found once, not again for a remount
     const extra = m.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
-    if (extra) steps.push(mountIn(ROOT, null, m.destination, null, MS.REMOUNT | MS.BIND | extra));
+    steps.push(m.dir ? mkdirIn(ROOT, m.destination) : { op: 'touch-in', root: ROOT, path: m.destination },
+      { op: 'bind-in', root: ROOT, source: m.source!, path: m.destination, recursive: (m.flags & MS.REC) !== 0, flags: extra });
   } else {
     steps.push(mkdirIn(ROOT, m.destination), mountIn(ROOT, m.source ?? m.fstype, m.destination, m.fstype, m.flags, m.data));
   }
