@@ -189,7 +189,9 @@ t.test('held: mount destinations through the image\'s links stay in the root', a
   }
 });
 
-t.test('a read-only bind stays read-only when a container sharing its volume swaps the destination during create (CVE-2021-30465\'s kind)', async (t) => {
+t.test('a read-only bind stays read-only when a container sharing its volume swaps the destination during create (CVE-2021-30465\'s kind)', {
+  skip: fs.existsSync('/usr/bin/strace') ? false : 'no strace (apt-get install strace): it holds each openat2 for the swap',
+}, async (t) => {
   // /vol is a volume another container shares; /vol/sub gets the host's
   // folder read-only. Each openat2(2) is held 0.1 s (strace), and the moment
   // the bind is there the other container renames sub and puts a link to
