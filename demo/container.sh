@@ -40,11 +40,12 @@ case $net in veth|none) ;; *) echo "container.sh: --net takes veth or none" >&2;
 case $name in *[!a-z0-9-]*|'') echo "container.sh: --name takes letters, digits and '-'" >&2; exit 1 ;; esac
 
 # Whatever this script made goes, on every way out: set up before anything is made.
-status=1 supervisor= run= cg= parents=
+status=1 supervisor= watcher= run= cg= parents=
 cleanup() {
   set +e
   trap - EXIT INT TERM HUP
   [ -n "$supervisor" ] && kill -KILL "$supervisor" 2>/dev/null && wait "$supervisor" 2>/dev/null
+  [ -n "$watcher" ] && kill "$watcher" 2>/dev/null
   [ -n "$cg" ] && [ -d "/sys/fs/cgroup/memory$cg" ] && tscgdelete --kill -g "memory,pids:$cg"
   for hp in $parents; do rmdir "/sys/fs/cgroup/${hp%%:*}${hp#*:}" 2>/dev/null; done
   [ -n "$run" ] && mountpoint -q "$run/hostns" 2>/dev/null && umount "$run/hostns"
@@ -107,10 +108,19 @@ fi
 eval "$line1"
 eval "$line2"
 supervisor=$!
-eval "$line3"
+# Should the launch die before it opens its end of a FIFO (a tool missing, a
+# bad root), line 3's read or line 6's write would wait forever: a watcher
+# opens both FIFOs itself (read-write, which never blocks) once the launch has
+# exited (a zombie counts), and the script goes on to the launch's status.
+( while [ -r "/proc/$supervisor/stat" ] && [ "$(sed 's/.*) //; s/ .*//' "/proc/$supervisor/stat")" != Z ]; do sleep 0.1; done
+  exec 3<>"$run/pid" 4<>"$run/go" ) 2>/dev/null &
+watcher=$!
+eval "$line3" || pid=
+[ -n "$pid" ] || { echo "container.sh: the container did not start" >&2; exit; }
 eval "$line4"
 [ "$net" = veth ] && eval "$line5"
 eval "$line6"
+kill "$watcher" 2>/dev/null
 set +e
 wait "$supervisor"
 status=$?

@@ -88,3 +88,12 @@ t.test('bad options: one line, exit 1, nothing made', async (t) => {
   t.equal(r.stderr, 'container.sh: --net takes veth or none\n');
   t.same(leftovers(), []);
 });
+
+t.test('a launch that fails before the container runs ends the script (no FIFO waits forever), leaving nothing', async (t) => {
+  for (const net of ['none', 'veth']) {
+    const r = container(`--net ${net} --rootfs /nonexistent -- true`, 20_000);
+    t.equal(r.status, 1, `--net ${net}: ${r.stderr}`);
+    t.match(r.stderr, /cannot use \/nonexistent as the root/);
+    t.same(leftovers(), [], `--net ${net}: nothing left`);
+  }
+});
