@@ -5,20 +5,24 @@
 import t from 'tap';
 import fs = require('fs');
 import { containerd, CTR_IMAGE, hasContainerd } from '../lib/containerd';
-import { TSOCI } from '../lib/podman';
+import { RUNC, TSOCI } from '../lib/podman';
 import { until } from '../lib/run';
 
 const skip = !hasContainerd && 'no containerd (./setup --test installs it)';
 
 t.test('ctr run --rm --runc-binary tsoci: its output and status; run -d, task exec, ps, kill, rm', { skip }, async (t) => {
   const c = await containerd(t);
-  const run = (id: string, args: string[]) => c.ctr(['run', '--cgroup', c.cgroup(id), '--runc-binary', TSOCI, ...args]);
-  const r = run('c1', ['--rm', CTR_IMAGE, 'c1', 'sh', '-c', 'echo out; grep -c libpod /proc/self/cgroup; grep :pids: /proc/self/cgroup; exit 5']);
+  const run = (id: string, args: string[], binary = TSOCI) => c.ctr(['run', '--cgroup', c.cgroup(id), '--runc-binary', binary, ...args]);
+  const script = 'echo out; grep -c libpod /proc/self/cgroup; grep :pids: /proc/self/cgroup; grep Cap[BE] /proc/self/status; ls /dev; exit 5';
+  const r = run('c1', ['--rm', CTR_IMAGE, 'c1', 'sh', '-c', script]);
   t.equal(r.status, 5, `the program's status: ${r.stderr}`);
   const lines = r.stdout.split('\n');
   t.same(lines.slice(0, 2), ['out', '0'], 'its output');
   t.equal(lines[2]?.replace(/^\d+:/, ''), `pids:${c.cgroup('c1')}`, 'in the cgroup ctr asked for');
   t.equal(c.ctr(['container', 'ls', '-q']).stdout, '', '--rm: no container left');
+  // the same with runc, the baseline: what differs is the cgroup's name only
+  const baseline = run('c1r', ['--rm', CTR_IMAGE, 'c1r', 'sh', '-c', script], RUNC);
+  t.same({ status: r.status, out: r.stdout.replace(/c1\n/, '') }, { status: baseline.status, out: baseline.stdout.replace(/c1r\n/, '') }, 'as with runc');
 
   // tsoci's error, from the shim's log.json, in ctr's message
   const missing = run('c2', ['--rm', CTR_IMAGE, 'c2', 'nonexist']);
