@@ -101,6 +101,16 @@ export function features(dir: string): Feature[] {
       want: { status: 2, out: /^5\n$/, err: /can't fork/ } },
     { name: '--cap-drop chown', run: run(['--cap-drop', 'chown', IMAGE, 'sh', '-c', 'grep CapEff /proc/self/status; chown 1 /tmp 2>/dev/null || echo chown-refused']),
       want: { status: 0, out: /^CapEff:\t0+a80425fa\nchown-refused\n$/ } },
+    { name: '--hostname, --sysctl', run: run(['--hostname', 'box', '--sysctl', 'net.ipv4.ip_forward=1', IMAGE, 'sh', '-c', 'hostname; cat /proc/sys/net/ipv4/ip_forward']),
+      want: { status: 0, out: /^box\n1\n$/ } },
+    // (podman adds its default nproc limit, which root here may not raise, unless given one)
+    { name: '--ulimit nofile=100:200', run: run(['--ulimit', 'nofile=100:200', '--ulimit', 'nproc=300:400', IMAGE, 'sh', '-c', 'ulimit -n; ulimit -Hn; ulimit -u']),
+      want: { status: 0, out: /^100\n200\n300\n$/ } },
+    { name: 'no-new-privileges', run: run(['--security-opt', 'no-new-privileges', IMAGE, 'grep', 'NoNewPrivs', '/proc/self/status']),
+      want: { status: 0, out: /^NoNewPrivs:\t1\n$/ } },
+    // every capability this root has, no filter, the host's devices (the devices cgroup lets them open)
+    { name: '--privileged', run: run(['--privileged', IMAGE, 'sh', '-c', 'grep -E "CapEff|Seccomp:" /proc/self/status; (: < /dev/kmsg) && echo kmsg-opened']),
+      want: { status: 0, out: /^CapEff:\t0+1ff\w+\nSeccomp:\t0\nkmsg-opened\n$/ } },
     { name: 'exit 3', run: run([IMAGE, 'sh', '-c', 'exit 3']), want: { status: 3 } },
     { name: 'no such program', run: run([IMAGE, 'nonexist']), want: { status: 127, err: /executable file not found in \$PATH/ } },
     { name: 'not executable', run: run([IMAGE, '/etc/passwd']), want: { status: 126, err: /permission denied/ } },
