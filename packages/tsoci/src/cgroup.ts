@@ -1,9 +1,10 @@
 // linux.resources and cgroupsPath through the core's cgroup model (as
 // tscgcreate and tscgexec use it): the directories made in Node before the
 // plan runs, one in every hierarchy (as runc joins them all), the limits
-// written with runc's v1/v2 conversions, the devices cgroup's rules (v1),
-// the init joining them before it forks; delete kills what is left and
-// removes them. A `cgroup` mount shows the container its own directories.
+// written with runc's v1/v2 conversions, the device rules (v1's files, or
+// an eBPF program on v2), the init joining them before it forks; delete
+// kills what is left and removes them. A `cgroup` mount shows the container
+// its own directories.
 import crypto = require('crypto');
 import fs = require('fs');
 import path = require('path');
@@ -59,8 +60,9 @@ function deviceRules(r: Json, linux: Json): DeviceRule[] {
   }
   // the container's own devices may be used (runc allows each)
   for (const d of Array.isArray(linux.devices) ? linux.devices : []) {
-    if (isObject(d) && (d.type === 'c' || d.type === 'b') && typeof d.major === 'number' && typeof d.minor === 'number') {
-      rules.push({ allow: true, rule: `${d.type} ${d.major}:${d.minor} rwm` });
+    // "u" (unbuffered) is a character device too; "p" (a FIFO) is no device
+    if (isObject(d) && ['c', 'u', 'b'].includes(d.type as string) && Number.isInteger(d.major) && Number.isInteger(d.minor)) {
+      rules.push({ allow: true, rule: `${d.type === 'b' ? 'b' : 'c'} ${d.major}:${d.minor} rwm` });
     }
   }
   return [...rules, ...ALLOWED_DEVICES.map((rule) => ({ allow: true, rule }))];
