@@ -32,7 +32,7 @@ const run = (args: string[]) => (p: Podman, rt: string): Outcome => {
   return { status: r.status, out: blank(r.stdout), err: r.stderr };
 };
 
-/** podman run -d, exec (as it is, then with -u -e -w and a status, then -it), stop, rm */
+/** podman run -d, exec (as it is, then with -u -e -w and a status, then -t), pause, unpause, stop, rm */
 function detached(p: Podman, rt: string): Outcome {
   const lines: string[] = [];
   const step = (label: string, args: string[]) => {
@@ -46,6 +46,9 @@ function detached(p: Podman, rt: string): Outcome {
   step('exec', ['exec', id, 'sh', '-c', 'echo in-exec; tr "\\0" " " < /proc/1/cmdline']);
   step('exec -u -e -w', ['exec', '-u', '1000', '-e', 'A=b', '-w', '/tmp', id, 'sh', '-c', 'id -u; echo $A; pwd; exit 4']);
   step('exec -t', ['exec', '-t', id, 'tty']);
+  step('pause', ['pause', id]);
+  step('paused', ['inspect', '--format', '{{.State.Status}}', id]);
+  step('unpause', ['unpause', id]);
   step('stop', ['stop', '--time', '1', id]);
   step('state', ['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', id]);
   step('rm', ['rm', id]);
@@ -114,7 +117,9 @@ export function features(dir: string): Feature[] {
     { name: 'exit 3', run: run([IMAGE, 'sh', '-c', 'exit 3']), want: { status: 3 } },
     { name: 'no such program', run: run([IMAGE, 'nonexist']), want: { status: 127, err: /executable file not found in \$PATH/ } },
     { name: 'not executable', run: run([IMAGE, '/etc/passwd']), want: { status: 126, err: /permission denied/ } },
-    { name: 'run -d, exec, stop, rm', run: detached, steps: true, want: { status: 0, out: /^exec: 0 in-exec \| sleep 600\s*\nexec -u -e -w: 4 1000 \| b \| \/tmp\nexec -t: 0 \/dev\/pts\/0\nstop: 0 \S+\nstate: 0 exited 137\nrm: 0 \S+\n$/ } },
+    { name: 'run -d, exec, pause, stop, rm', run: detached, steps: true, want: { status: 0, out: new RegExp(['^exec: 0 in-exec \\| sleep 600\\s*',
+      'exec -u -e -w: 4 1000 \\| b \\| /tmp', 'exec -t: 0 /dev/pts/0', 'pause: 0 \\S+', 'paused: 0 paused', 'unpause: 0 \\S+', 'stop: 0 \\S+',
+      'state: 0 exited 137', 'rm: 0 \\S+\n$'].join('\n')) } },
     { name: 'run -it (a terminal)', run: interactive, want: { status: 0, out: /^\/dev\/pts\/0\n(typed\n)?got typed\n$/ } },
   ];
 }
