@@ -3,8 +3,9 @@
 // there, the busybox rootfs imported offline as localhost/tsbusybox, its
 // containers' cgroups beneath this test's own cgroup. Teardown removes every
 // container, then the cgroups, mounts and files. The runtimes keep their
-// state in their default roots (/run/tsoci, /run/runc): podman's cleanup
-// process calls `delete` without the --runtime-flag options.
+// state there too: podman's cleanup process calls `delete` without the
+// --runtime-flag options, so podman is given, for each runtime, a script of
+// the runtime's name that adds --root (podman knows a runtime by its name).
 import { spawnSync } from 'child_process';
 import fs = require('fs');
 import path = require('path');
@@ -23,6 +24,8 @@ export interface Podman {
   dir: string;
   /** --cgroup-parent for every container: beneath this test's cgroup */
   cgroupParent: string;
+  /** the state folder (--root) of TSOCI or RUNC under this podman */
+  stateOf(runtime: string): string;
   /** podman with this runtime and the test's storage; killed (timeout -k) after `timeout` seconds */
   run(runtime: string, args: string[], o?: { timeout?: number; input?: string }): Result;
   /** the argv of that (for `script`, bench) */
@@ -46,7 +49,16 @@ export function podman(t: Test): Podman {
   fs.mkdirSync(path.join(dir, 'tmp'));
   const env = { ...process.env, CONTAINERS_CONF: conf };
   const globals = ['--root', path.join(dir, 'storage'), '--runroot', path.join(dir, 'run'), '--storage-driver', 'vfs'];
-  const argv = (runtime: string, args: string[]) => ['podman', ...globals, '--runtime', runtime, ...args];
+  const stateOf = (runtime: string) => path.join(dir, 'state', path.basename(runtime));
+  const wrapper = (runtime: string) => {
+    const script = path.join(dir, 'runtimes', path.basename(runtime));
+    if (!fs.existsSync(script)) {
+      fs.mkdirSync(path.dirname(script), { recursive: true });
+      fs.writeFileSync(script, `#!/bin/sh\nexec '${runtime}' --root '${stateOf(runtime)}' "$@"\n`, { mode: 0o755 });
+    }
+    return script;
+  };
+  const argv = (runtime: string, args: string[]) => ['podman', ...globals, '--runtime', wrapper(runtime), ...args];
   const run = (runtime: string, args: string[], o: { timeout?: number; input?: string } = {}): Result => {
     // podman ignores SIGTERM while it waits on a create: -k
     const [cmd, ...rest] = clean(['timeout', '-k', '5', String(o.timeout ?? 60), ...argv(runtime, args)], env);
@@ -55,7 +67,7 @@ export function podman(t: Test): Podman {
     if (r.error) throw r.error;
     return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
   };
-  const p = { dir, cgroupParent, run, argv, env };
+  const p = { dir, cgroupParent, run, argv, env, stateOf };
   // teardowns run last first: this one before the cgroups and the folder go
   t.teardown(() => {
     spawnSync('timeout', ['-k', '5', '60', ...argv(RUNC, ['rm', '--all', '--force', '--time', '0'])], { env, stdio: 'ignore', cwd: dir });

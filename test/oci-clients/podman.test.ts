@@ -20,7 +20,7 @@ t.test('podman --runtime tsoci run --rm: id, hostname, its cgroups; nothing left
   t.ok(cgroups.length > 0 && cgroups.every((l) => l.includes(`:${p.cgroupParent}/libpod-`)), 'in podman\'s cgroup (libpod-<id>) beneath --cgroup-parent, in every hierarchy');
   t.equal(rest.at(-1), 'Seccomp:\t2', 'podman\'s default seccomp profile, as a filter');
   t.equal(p.run(TSOCI, ['ps', '-aq']).stdout, '', '--rm: no container left');
-  const leftovers = fs.readdirSync('/run/tsoci').filter((c) => c.startsWith(hostname));
+  const leftovers = fs.readdirSync(p.stateOf(TSOCI)).filter((c) => c.startsWith(hostname));
   t.same(leftovers, [], 'no state left in tsoci\'s root');
 });
 
