@@ -1,11 +1,14 @@
 // What the caller gave this tool, exactly: its arguments and environment as
 // bytes (from /proc/self, which Node leaves alone), and the state Node
 // rewrites at start-up (signals, mask, descriptors, RLIMIT_NOFILE) as the
-// launcher recorded it (src/exec/launch.c) in TSCORE_ENTRY.
+// launcher recorded it (src/exec/launch.c) in TSCORE_ENTRY. The caller's
+// NODE_* entries reach this Node renamed (held, see launch.c), so that they
+// steer the program's Node, not the tool's; callerEnv() gives them back.
 import fs = require('fs');
 import { nulWords } from './bytes';
 
 const RECORD = 'TSCORE_ENTRY';
+const HELD_PREFIX = 'TSCORE_HELD_';
 
 export interface CallerRecord {
   /** hex signal bits, as tscore-exec's `caller` step takes them */
@@ -16,6 +19,8 @@ export interface CallerRecord {
   stdio: [number, number, number];
   /** every descriptor open at launch */
   fds: number[];
+  /** indices of the environment entries the launcher renamed (held) */
+  held: number[];
   /** the launcher's own path: the executor, with the addon beside it */
   exe: string;
 }
@@ -28,13 +33,14 @@ export function callerRecord(): CallerRecord | null {
   if (record !== undefined) return record;
   const text = process.env[RECORD];
   delete process.env[RECORD];
-  const m = text?.match(/^ign=([0-9a-f]+):blk=([0-9a-f]+):nofile=(\d+),(\d+):fl=(-?\d+),(-?\d+),(-?\d+):fds=([\d,]*):exe=(\/[^]*)$/);
+  const m = text?.match(/^ign=([0-9a-f]+):blk=([0-9a-f]+):nofile=(\d+),(\d+):fl=(-?\d+),(-?\d+),(-?\d+):fds=([\d,]*):held=([\d,]*):exe=(\/[^]*)$/);
   record = m
     ? {
         ignored: m[1], blocked: m[2], nofile: [m[3], m[4]],
         stdio: [Number(m[5]), Number(m[6]), Number(m[7])],
         fds: m[8].split(',').filter(Boolean).map(Number),
-        exe: m[9],
+        held: m[9].split(',').filter(Boolean).map(Number),
+        exe: m[10],
       }
     : null;
   return record;
@@ -48,10 +54,16 @@ export function callerArgv(): string[] {
 }
 
 /** The environment as the caller gave it: every entry, in order, duplicates
- * and entries Node cannot show included; the launcher's record left out. */
+ * and entries Node cannot show included; the launcher's record left out,
+ * the entries it held given back their names. */
 export function callerEnv(): string[] {
   const env = nulWords(fs.readFileSync('/proc/self/environ'));
-  if (callerRecord() && env.length && env[env.length - 1].startsWith(`${RECORD}=`)) env.pop();
+  const record = callerRecord();
+  if (!record || !env.length || !env[env.length - 1].startsWith(`${RECORD}=`)) return env;
+  env.pop();
+  for (const k of record.held) {
+    if (env[k]?.startsWith(HELD_PREFIX)) env[k] = env[k].slice(HELD_PREFIX.length);
+  }
   return env;
 }
 

@@ -107,3 +107,58 @@ t.test('ps shows the tool, not the plan: the --fork parent is `tsunshare ...`', 
   const exact = sh(`pgrep -xf 'sleep 30' | grep -x ${child.pid}`);
   t.equal(exact.stdout, '', 'pgrep -xf of the program does not');
 });
+
+/** Run `argv` (a tool first) from /, with exactly `env` in its order, from python3. */
+function withEnv(t: Test, env: [string, string][], argv: string[]) {
+  const file = argv[0].includes('/') ? argv[0] : `${ROOT_BIN}/${argv[0]}`;
+  return py(t, `os.chdir("/")\nos.execve(${JSON.stringify(file)}, ${JSON.stringify(argv)}, dict(${JSON.stringify(env)}))`);
+}
+const ROOT_BIN = path.resolve(__dirname, '..', '..', 'bin');
+const base = (): [string, string][] => [['PATH', `${ROOT_BIN}:/usr/bin:/bin`], ['PWD', '/']];
+/** The environment as the bin's /bin/sh hands it on (dash exports in an order of its own). */
+const viaSh = (t: Test, env: [string, string][]) => withEnv(t, env, ['/bin/sh', '-c', 'exec env']).stdout;
+const sorted = (text: string) => text.split('\n').sort().join('\n');
+const lines = (env: [string, string][]) => env.map(([k, v]) => `${k}=${v}\n`).join('');
+
+t.test('NODE_OPTIONS steers the program\'s Node, not the tool\'s: its --require does not run in the tool, env shows it in place', async (t) => {
+  const dir = scratch(t);
+  fs.writeFileSync(path.join(dir, 'x.js'), `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'ran'))}, '')\n`);
+  const env: [string, string][] = [['A', '1'], ['NODE_OPTIONS', `--require=${dir}/x.js`], ...base(), ['B', '2']];
+  const expected = viaSh(t, env);
+  t.equal(sorted(expected), sorted(lines(env)));
+  t.notMatch(expected, /NODE_OPTIONS.*\n$/, 'not the last entry: its place is told');
+  const r = withEnv(t, env, ['tsunshare', 'env']);
+  t.equal(r.stdout, expected, r.stderr);
+  t.equal(r.stderr, '');
+  t.notOk(fs.existsSync(path.join(dir, 'ran')), 'x.js did not run in the tool');
+  const probe = withEnv(t, env, ['tsunshare', 'node', '-e', '0']);
+  t.equal(probe.status, 0, probe.stderr);
+  t.ok(fs.existsSync(path.join(dir, 'ran')), 'it runs in the program\'s Node');
+});
+
+t.test('NODE_EXTRA_CA_CERTS of a missing file: no warning from the tool, the program sees it', async (t) => {
+  const env: [string, string][] = [...base(), ['NODE_EXTRA_CA_CERTS', '/nonexistent/ca.pem'], ['C', '3']];
+  const node = withEnv(t, env, ['tsunshare', 'node', '-e', '0']);
+  t.match(node.stderr, /extra certs/, 'Node itself warns (in the program)');
+  t.equal((node.stderr.match(/extra certs/g) ?? []).length, 1, 'once: the program\'s Node only');
+  const r = withEnv(t, env, ['tsunshare', 'env']);
+  t.equal(r.stderr, '');
+  t.equal(r.stdout, viaSh(t, env));
+});
+
+t.test('a caller\'s entry named as a held one passes through untouched', async (t) => {
+  const env: [string, string][] = [['TSCORE_HELD_NODE_OPTIONS', '--bogus'], ...base(), ['NODE_DEBUG', 'x'], ['TSCORE_HELD_A', '1']];
+  const r = withEnv(t, env, ['tsunshare', 'env']);
+  t.equal(r.stdout, viaSh(t, env), r.stderr);
+  t.equal(sorted(r.stdout), sorted(lines(env)));
+});
+
+t.test('a folded chain gives its last program the caller\'s exact environment', async (t) => {
+  const dir = scratch(t);
+  fs.writeFileSync(path.join(dir, 'x.js'), `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'ran'))}, '')\n`);
+  const env: [string, string][] = [['NODE_OPTIONS', `--require=${dir}/x.js`], ...base(), ['NODE_EXTRA_CA_CERTS', '/nonexistent'], ['Z', '']];
+  const r = withEnv(t, env, ['tsunshare', '-m', 'tsunshare', '-u', 'tsunshare', '-i', 'env']);
+  t.equal(r.stdout, viaSh(t, env), r.stderr);
+  t.equal(r.stderr, '');
+  t.notOk(fs.existsSync(path.join(dir, 'ran')));
+});

@@ -10,6 +10,15 @@
  * bytes of argv and the environment need no record: Node leaves
  * /proc/self/cmdline and /proc/self/environ as they were.
  *
+ * The caller's settings for Node (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, every
+ * NODE_* variable) are meant for the program, not for the tool's own Node:
+ * a --require would run in the tool, a CA file costs every start ~30 ms, a
+ * NODE_CHANNEL_FD would make Node take a descriptor of the caller's. Each is
+ * held: renamed in place to HELD_PREFIX + the entry, and its index recorded,
+ * so that the environment restored from /proc/self/environ (entry.ts) is
+ * the caller's byte for byte, and an entry the caller named so is not taken
+ * for a held one.
+ *
  * SCRIPT is the bin script's $0; the tool's JavaScript is dist/NAME.js
  * beside the real bin/ folder of its package. */
 #define _GNU_SOURCE
@@ -30,10 +39,13 @@
 extern char **environ;
 
 
-/* TSCORE_ENTRY=ign=HEX:blk=HEX:nofile=CUR,MAX:fl=F0,F1,F2:fds=A,B,...:exe=PATH
- * PATH is this executor's: the addon lies beside it, so Node need not
- * resolve the core package to find it (~1 ms of every start). */
-static char *record(void)
+#define HELD_PREFIX "TSCORE_HELD_"
+
+/* TSCORE_ENTRY=ign=HEX:blk=HEX:nofile=CUR,MAX:fl=F0,F1,F2:fds=A,B,...:held=I,J,...:exe=PATH
+ * held: the indices of the environment entries renamed, in the environment
+ * Node gets. PATH is this executor's: the addon lies beside it, so Node need
+ * not resolve the core package to find it (~1 ms of every start). */
+static char *record(const char *held)
 {
 	uint64_t ign = 0, blk = 0;
 	for (int sig = 1; sig <= 64; sig++) {
@@ -71,11 +83,11 @@ static char *record(void)
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	exe[n > 0 ? n : 0] = 0;
-	char *more = realloc(out, len + strlen(exe) + 8);
+	char *more = realloc(out, len + strlen(held) + strlen(exe) + 16);
 	if (!more)
 		return NULL;
 	out = more;
-	sprintf(out + len, ":exe=%s", exe);
+	sprintf(out + len, ":held=%s:exe=%s", held, exe);
 	return out;
 }
 
@@ -105,7 +117,33 @@ int launch(int argc, char **argv)
 		    "(add --fork to the tsunshare -p or tsnsenter -p that runs it)", NULL, NULL, NULL);
 		return 1;
 	}
-	char *rec = record();
+	size_t nenv = 0;
+	while (environ[nenv])
+		nenv++;
+	char **env = malloc(sizeof(char *) * (nenv + 2));
+	char **args = malloc(sizeof(char *) * ((size_t)argc));
+	char *held = malloc(nenv * 21 + 1); /* "INDEX," each */
+	if (!env || !args || !held)
+		return 1;
+	/* ours is the only record: one the caller passed is dropped, or it
+	 * would steer which descriptors the program gets */
+	size_t kept = 0, hlen = 0;
+	held[0] = 0;
+	for (size_t k = 0; k < nenv; k++) {
+		if (strncmp(environ[k], "TSCORE_ENTRY=", 13) == 0)
+			continue;
+		if (strncmp(environ[k], "NODE_", 5) == 0) {
+			char *renamed = malloc(sizeof HELD_PREFIX + strlen(environ[k]));
+			if (!renamed)
+				return 1;
+			strcpy(stpcpy(renamed, HELD_PREFIX), environ[k]);
+			hlen += (size_t)sprintf(held + hlen, "%zu,", kept);
+			env[kept++] = renamed;
+		} else {
+			env[kept++] = environ[k];
+		}
+	}
+	char *rec = record(held);
 	char real[PATH_MAX];
 	if (!rec || !realpath(argv[2], real)) {
 		say("cannot find the tool's script ", argv[2], ": ", strerror(errno));
@@ -119,19 +157,6 @@ int launch(int argc, char **argv)
 	char js[PATH_MAX + 16];
 	snprintf(js, sizeof js, "%s/dist/%s.js", real, name);
 
-	size_t nenv = 0;
-	while (environ[nenv])
-		nenv++;
-	char **env = malloc(sizeof(char *) * (nenv + 2));
-	char **args = malloc(sizeof(char *) * ((size_t)argc));
-	if (!env || !args)
-		return 1;
-	/* ours is the only record: one the caller passed is dropped, or it
-	 * would steer which descriptors the program gets */
-	size_t kept = 0;
-	for (size_t k = 0; k < nenv; k++)
-		if (strncmp(environ[k], "TSCORE_ENTRY=", 13) != 0)
-			env[kept++] = environ[k];
 	env[kept] = rec; /* last, so Node knows which one to drop */
 	env[kept + 1] = NULL;
 	args[0] = "node";
