@@ -22,6 +22,21 @@ export interface Limits {
   cpusetMems?: string;
   deviceReadBps: DeviceRate[];
   deviceWriteBps: DeviceRate[];
+  deviceReadIops?: DeviceRate[];
+  deviceWriteIops?: DeviceRate[];
+  /** blkio weight, 10..1000 (v1's scale; converted for v2's io.weight) */
+  blkioWeight?: number;
+  /** v1 only (cfq's blkio.leaf_weight) */
+  blkioLeafWeight?: number;
+  blkioWeightDevice?: DeviceWeight[];
+  /** hugetlb limits by page size as the kernel names it ("2MB") */
+  hugetlb?: { pageSize: string; limit: bigint }[];
+}
+
+export interface DeviceWeight {
+  device: string; // "MAJ:MIN"
+  weight?: number;
+  leafWeight?: number;
 }
 
 export interface Knob {
@@ -129,13 +144,57 @@ export function knobs(l: Limits, version: 1 | 2, current: (file: string) => stri
   if (l.pids !== undefined) k('pids', 'pids.max', l.pids, '--pids');
   if (l.cpusetCpus !== undefined) k('cpuset', 'cpuset.cpus', l.cpusetCpus, '--cpuset-cpus');
   if (l.cpusetMems !== undefined) k('cpuset', 'cpuset.mems', l.cpusetMems, '--cpuset-mems');
-  for (const [list, dir] of [[l.deviceReadBps, 'read'], [l.deviceWriteBps, 'write']] as const) {
+  blkioKnobs(l, version, current, k);
+  for (const [list, dir, unit] of [
+    [l.deviceReadBps, 'read', 'bps'], [l.deviceWriteBps, 'write', 'bps'], [l.deviceReadIops ?? [], 'read', 'iops'], [l.deviceWriteIops ?? [], 'write', 'iops'],
+  ] as const) {
     for (const d of list) {
-      if (version === 1) k('blkio', `blkio.throttle.${dir}_bps_device`, `${d.device} ${d.rate}`, `--device-${dir}-bps`);
-      else k('io', 'io.max', `${d.device} ${dir === 'read' ? 'r' : 'w'}bps=${d.rate}`, `--device-${dir}-bps`);
+      if (version === 1) k('blkio', `blkio.throttle.${dir}_${unit}_device`, `${d.device} ${d.rate}`, `--device-${dir}-${unit}`);
+      else k('io', 'io.max', `${d.device} ${dir === 'read' ? 'r' : 'w'}${unit}=${d.rate}`, `--device-${dir}-${unit}`);
     }
   }
+  // each limit also to the reservation's file where the kernel has it (5.7+), as runc
+  for (const h of l.hugetlb ?? []) {
+    const [file, rsvd] = version === 1
+      ? [`hugetlb.${h.pageSize}.limit_in_bytes`, `hugetlb.${h.pageSize}.rsvd.limit_in_bytes`]
+      : [`hugetlb.${h.pageSize}.max`, `hugetlb.${h.pageSize}.rsvd.max`];
+    k('hugetlb', file, h.limit, '--hugetlb');
+    if (current(rsvd) !== '') k('hugetlb', rsvd, h.limit, '--hugetlb');
+  }
   return out;
+}
+
+/** blkio weight 10..1000 → io.weight 1..10000, as runc converts it */
+export const blkioToIoWeight = (w: number) => 1 + Math.floor(((w - 10) * 9999) / 990);
+
+type Put = (controller: string, file: string, value: string | number | bigint, option: string) => void;
+
+/** The weights, as runc places them: v1 in blkio.weight[_device] (cfq) if
+ * the cgroup has it, else blkio.bfq.weight[_device], leaf ones in
+ * blkio.leaf_weight[_device]; v2 in io.bfq.weight (per device only where it
+ * takes them, 5.4+) if it has it, else the converted weight in io.weight,
+ * with no per-device or leaf weight. */
+function blkioKnobs(l: Limits, version: 1 | 2, current: (file: string) => string, k: Put): void {
+  const devices = l.blkioWeightDevice ?? [];
+  if (version === 1) {
+    const base = current('blkio.weight') !== '' ? 'blkio.weight' : 'blkio.bfq.weight';
+    if (l.blkioWeight !== undefined) k('blkio', base, l.blkioWeight, '--blkio-weight');
+    if (l.blkioLeafWeight !== undefined) k('blkio', 'blkio.leaf_weight', l.blkioLeafWeight, '--blkio-leaf-weight');
+    for (const d of devices) {
+      if (d.weight !== undefined) k('blkio', `${base}_device`, `${d.device} ${d.weight}`, '--blkio-weight-device');
+      if (d.leafWeight !== undefined) k('blkio', 'blkio.leaf_weight_device', `${d.device} ${d.leafWeight}`, '--blkio-weight-device');
+    }
+    return;
+  }
+  const bfq = current('io.bfq.weight');
+  if (l.blkioWeight !== undefined) {
+    if (bfq !== '') k('io', 'io.bfq.weight', l.blkioWeight, '--blkio-weight');
+    else k('io', 'io.weight', blkioToIoWeight(l.blkioWeight), '--blkio-weight');
+  }
+  // a kernel with per-device bfq weights shows "default N" (and devices), an older one a bare number
+  if (bfq !== '' && !/^\d+$/.test(bfq)) {
+    for (const d of devices) if (d.weight !== undefined) k('io', 'io.bfq.weight', `${d.device} ${d.weight}`, '--blkio-weight-device');
+  }
 }
 
 /** Validate limits that depend on each other. */

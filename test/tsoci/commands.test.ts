@@ -106,7 +106,8 @@ t.test('update: new limits from flags and from --resources (a file, or stdin), i
   t.equal(knob('pids', 'pids.max'), '7', 'the flag over it');
   t.match(b.oci(['update', '--memory', 'lots', 'u1']), { status: 1, stderr: "tsoci: --memory: expected a size (bytes, or with k, m or g), got 'lots'\n" });
   t.match(b.oci(['update', '--resources', '-', 'u1']), { status: 1, stderr: /^tsoci: --resources -: / });
-  t.match(b.oci(['update', '--blkio-weight', '10', 'u1']), { status: 1, stderr: /unrecognized option|invalid option/ });
+  t.match(b.oci(['update', '--blkio-weight', 'lots', 'u1']), { status: 1, stderr: "tsoci: --blkio-weight: expected a number, got 'lots'\n" });
+  t.match(b.oci(['update', '--l3-cache-schema', 'x', 'u1']), { status: 1, stderr: /unrecognized option|invalid option/ });
   t.equal(b.oci(['kill', 'u1', 'KILL']).status, 0);
   await until(() => JSON.parse(b.oci(['state', 'u1']).stdout).status === 'stopped');
   t.match(b.oci(['update', '--pids-limit', '5', 'u1']), { status: 1, stderr: 'tsoci: cannot update a stopped container\n' });

@@ -168,7 +168,7 @@ t.test('refusals: one line naming the field, nothing made', async (t) => {
   const cases: [string, (c: Json) => void, RegExp][] = [
     ['seccomp', (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }; }, /^tsoci: linux\.seccomp\.defaultAction: SCMP_ACT_NOTIFY is not supported by tsoci \(no seccomp agent: listenerPath\)\n$/],
     ['terminal', (c) => { c.process.terminal = true; }, /^tsoci: cannot allocate tty if tsoci will detach without setting console socket\n$/],
-    ['blockIO', (c) => { c.linux.resources = { blockIO: { weight: 10 } }; }, /^tsoci: linux\.resources\.blockIO is not supported by tsoci yet\n$/],
+    ['rdma', (c) => { c.linux.resources = { rdma: { mlx5_1: { hcaHandles: 3 } } }; }, /^tsoci: linux\.resources\.rdma is not supported by tsoci yet\n$/],
     ['apparmor', (c) => { c.process.apparmorProfile = 'x'; }, /^tsoci: process\.apparmorProfile is not supported by tsoci\n$/],
     ['program', (c) => { c.process.args = ['nonexist']; }, /^tsoci: exec: "nonexist": executable file not found in \$PATH\n$/],
     ['no mount ns', (c) => { c.linux.namespaces = [{ type: 'pid' }]; }, /needs a new mount namespace/],
@@ -366,9 +366,9 @@ t.test('linux.resources and cgroupsPath: the limits written, the init in the cgr
   // what the model does not carry is refused by name
   const blk = bundle(t, (c) => {
     c.linux.cgroupsPath = `${base}/blk`;
-    c.linux.resources = { blockIO: { weight: 10 } };
+    c.linux.resources = { rdma: { mlx5_1: { hcaHandles: 3 } } };
   });
-  t.match(blk.detached(`create -b ${blk.bundle} x`), { status: 1, stderr: 'tsoci: linux.resources.blockIO is not supported by tsoci yet\n' });
+  t.match(blk.detached(`create -b ${blk.bundle} x`), { status: 1, stderr: 'tsoci: linux.resources.rdma is not supported by tsoci yet\n' });
   t.notOk(exists('memory', `${base}/blk`), 'nothing made');
 });
 

@@ -8,6 +8,7 @@
 import crypto = require('crypto');
 import fs = require('fs');
 import path = require('path');
+import { blockIOSet, parseBlockIO } from './blockio';
 import { deviceProgram } from './devices-bpf';
 import {
   addon, checkLimits, errno, joinSteps, knobs, members, mkdirIn, mountIn, readCgroups, ToolError, MS,
@@ -76,7 +77,7 @@ export function parseResources(linux: Json, id: string, bundle: string): CgroupP
   const r = isObject(linux.resources) ? linux.resources : {};
   const given = typeof linux.cgroupsPath === 'string' && linux.cgroupsPath !== '' ? linux.cgroupsPath : undefined;
   for (const key of Object.keys(r)) {
-    if (['memory', 'cpu', 'pids', 'devices'].includes(key)) continue;
+    if (['memory', 'cpu', 'pids', 'devices', 'blockIO'].includes(key)) continue;
     const v = r[key];
     if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0)) continue;
     throw new ToolError(`linux.resources.${key} is not supported by tsoci yet`);
@@ -110,6 +111,8 @@ export function parseResources(linux: Json, id: string, bundle: string): CgroupP
     l.pids = r.pids.limit === -1 || r.pids.limit === 0 ? 'max' : int(r.pids.limit, 'linux.resources.pids.limit', 1);
     controllers.add('pids');
   }
+  parseBlockIO(r.blockIO, l);
+  if (blockIOSet(l)) controllers.add('io');
   checkLimits(l);
   if (given?.includes(':') && !given.startsWith('/')) throw new ToolError(`linux.cgroupsPath '${given}' is systemd's slice:prefix:name, which tsoci does not take`);
   const name = `tsoci-${id}-${crypto.createHash('sha256').update(bundle).digest('hex').slice(0, 8)}`;
@@ -146,6 +149,12 @@ export function cgroupDirs(p: CgroupPlan, cg: Cgroups = readCgroups()): CgroupDi
   });
 }
 
+/** the config's field a controller's limits come from, for messages */
+const FIELDS: Record<string, string> = {
+  memory: 'linux.resources.memory', cpu: 'linux.resources.cpu', cpuset: 'linux.resources.cpu', pids: 'linux.resources.pids',
+  blkio: 'linux.resources.blockIO', io: 'linux.resources.blockIO', hugetlb: 'linux.resources.hugepageLimits',
+};
+
 const readOr = (file: string) => {
   try {
     return fs.readFileSync(file, 'utf8').trim();
@@ -154,9 +163,20 @@ const readOr = (file: string) => {
   }
 };
 
+/** A write to a cgroup file that is there (never created: a knob the kernel
+ * lacks is ENOENT, as runc reports it) */
+export function writeKnob(file: string, value: string): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY);
+  try {
+    fs.writeSync(fd, value);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function write(file: string, value: string, field = 'linux.resources'): void {
   try {
-    fs.writeFileSync(file, value);
+    writeKnob(file, value);
   } catch (e) {
     throw new ToolError(`${field}: write ${value} to ${file}: ${(e as Error).message}`);
   }
@@ -169,6 +189,13 @@ export function makeCgroups(p: CgroupPlan): { dirs: CgroupDir[]; made: string[] 
   const dirs = cgroupDirs(p, cg);
   // no v1 devices hierarchy: the rules go to cgroup v2 as an eBPF program
   const bpf = p.devices.length > 0 && !dirs.some((d) => d.hierarchy.version === 1 && d.controllers.includes('devices'));
+  for (const c of p.controllers) {
+    // v1 calls io blkio
+    if (dirs.some((d) => d.controllers.includes(c) || (c === 'io' && d.controllers.includes('blkio')))) continue;
+    const where = cg.mode === 'hybrid' && cg.hierarchies.some((h) => h.version === 2 && h.controllers.includes(c))
+      ? ': this hybrid host has it on cgroup v2 only, where tsoci (as runc) sets no limits' : '';
+    throw new ToolError(`${FIELDS[c] ?? 'linux.resources'}: cannot set a limit of the ${c} controller, which no cgroup hierarchy of this host offers${where}`);
+  }
   const made: string[] = [];
   try {
     for (const d of dirs) {
@@ -190,7 +217,7 @@ export function makeCgroups(p: CgroupPlan): { dirs: CgroupDir[]; made: string[] 
         }
       }
       for (const k of knobs(p.limits, d.hierarchy.version, (file) => readOr(path.join(d.dir, file))).filter((k) => d.controllers.includes(k.controller))) {
-        write(path.join(d.dir, k.file), k.value);
+        write(path.join(d.dir, k.file), k.value, FIELDS[k.controller]);
       }
       if (d.hierarchy.version === 1 && d.controllers.includes('devices')) {
         for (const r of p.devices) write(path.join(d.dir, r.allow ? 'devices.allow' : 'devices.deny'), r.rule, 'linux.resources.devices');

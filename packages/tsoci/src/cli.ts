@@ -92,7 +92,7 @@ const COMMANDS: Record<string, { options: Option[]; operands: string; run: (c: C
   update: {
     options: [
       { key: 'resources', short: 'r', long: 'resources', arg: 'required' },
-      ...['memory', 'memory-swap', 'cpu-period', 'cpu-quota', 'cpu-share', 'cpuset-cpus', 'cpuset-mems', 'pids-limit'].map((k): Option => ({ key: k, long: k, arg: 'required' })),
+      ...['memory', 'memory-swap', 'cpu-period', 'cpu-quota', 'cpu-share', 'cpuset-cpus', 'cpuset-mems', 'pids-limit', 'blkio-weight'].map((k): Option => ({ key: k, long: k, arg: 'required' })),
     ],
     operands: '<container-id>', run: update,
   },
@@ -183,6 +183,7 @@ Options:
      --cpuset-cpus <list>   update: the CPUs it may use
      --cpuset-mems <list>   update: the memory nodes it may use
      --pids-limit <n>       update: how many tasks at most
+     --blkio-weight <n>     update: the block IO weight (10 to 1000)
      --stats                events: the statistics once, then exit
      --interval <time>      events: how often (default 5s)
      --rootless             spec: a config for an unprivileged user
@@ -191,7 +192,8 @@ Options:
 
 linux.resources: memory (limit, swap), cpu (shares, quota, period, cpus,
 mems), pids, devices (v1's files, or an eBPF program on v2; every device
-denied but runc's allowed ones and linux.devices), in a cgroup every
+denied but runc's allowed ones and linux.devices), blockIO (weights and
+throttles: v1 blkio, v2 io, as runc; a knob the kernel lacks fails), in a cgroup every
 container gets in every hierarchy: cgroupsPath (a relative one beneath
 tsoci's own cgroup), else tsoci-<id>-<hash of the bundle> beneath it; on
 v1, hybrid or v2. A cgroup mount shows the container its own.
@@ -199,7 +201,7 @@ linux.seccomp through libseccomp (no SCMP_ACT_NOTIFY), for exec's processes too.
 linux.devices and runc's default devices made in /dev (the host's bound in
 a user namespace); hooks run where and when runc runs them.
 Not supported yet, refused by name: the other resources
-(blockIO, hugepages, ...); checkpoint, restore.
+(hugepages, ...); checkpoint, restore.
 `;
 
 export interface Globals {

@@ -68,11 +68,11 @@ export function features(version: string, specVersion: string): Record<string, u
     annotations: { 'org.tscontainer.tsoci.version': version },
     // what tsoci refuses, by field: a config that sets any of them is not run
     'org.tscontainer.tsoci.unsupported': [
-      'linux.seccomp: SCMP_ACT_NOTIFY and listenerPath', 'linux.resources: all but memory.limit, memory.swap, cpu.{shares,quota,period,cpus,mems}, pids.limit, devices',
+      'linux.seccomp: SCMP_ACT_NOTIFY and listenerPath', 'linux.resources: all but memory.limit, memory.swap, cpu.{shares,quota,period,cpus,mems}, pids.limit, devices, blockIO',
       'linux.cgroupsPath as systemd\'s slice:prefix:name',
       'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
       'linux.timeOffsets', 'linux.mountLabel', 'mount option tmpcopyup of a directory that is not empty', 'mount option idmap',
-      'update: all but memory, cpu, pids and v1 devices', 'events: stats of cpu, memory and pids only', 'checkpoint', 'restore',
+      'update: all but memory, cpu, pids, blockIO and v1 devices', 'events: stats of cpu, memory and pids only', 'checkpoint', 'restore',
     ],
     'org.tscontainer.tsoci.rlimits': RLIMITS.map((r) => `RLIMIT_${r}`),
   };

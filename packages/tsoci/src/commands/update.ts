@@ -6,7 +6,7 @@
 import fs = require('fs');
 import path = require('path');
 import { knobs, readCgroups, readOr, ToolError, type Hierarchy } from 'tscontainer-core';
-import { parseResources } from '../cgroup';
+import { parseResources, writeKnob } from '../cgroup';
 
 type Json = Record<string, any>;
 
@@ -14,6 +14,7 @@ type Json = Record<string, any>;
 export const UPDATE_FLAGS: Record<string, [string, string]> = {
   memory: ['memory', 'limit'], 'memory-swap': ['memory', 'swap'], 'cpu-period': ['cpu', 'period'], 'cpu-quota': ['cpu', 'quota'],
   'cpu-share': ['cpu', 'shares'], 'cpuset-cpus': ['cpu', 'cpus'], 'cpuset-mems': ['cpu', 'mems'], 'pids-limit': ['pids', 'limit'],
+  'blkio-weight': ['blockIO', 'weight'],
 };
 
 /** "512m", "1g", "-1" → bytes (memory flags, runc's units) */
@@ -64,12 +65,13 @@ export function updateCgroups(dirs: string[], r: Json, id: string): void {
     if (!h) continue;
     const has = (controller: string) => (h.version === 1 ? h.controllers.includes(controller) : readOr(path.join(dir, 'cgroup.controllers'), '').split(' ').includes(controller));
     for (const k of knobs(plan.limits, h.version, (file) => readOr(path.join(dir, file), ''))) {
-      wanted.set(k.controller, (wanted.get(k.controller) ?? false) || has(k.controller));
+      const name = k.controller === 'blkio' ? 'io' : k.controller; // v1's name for io
+      wanted.set(name, (wanted.get(name) ?? false) || has(k.controller));
       if (!has(k.controller)) continue;
       try {
-        fs.writeFileSync(path.join(dir, k.file), k.value);
+        writeKnob(path.join(dir, k.file), k.value);
       } catch (e) {
-        throw new ToolError(`write ${k.value} to ${path.join(dir, k.file)}: ${(e as Error).message}`);
+        throw new ToolError(`${k.option}: write ${k.value} to ${path.join(dir, k.file)}: ${(e as Error).message}`);
       }
     }
     // the device rules only when asked (else create's, linux.devices' allows with them, stay)
