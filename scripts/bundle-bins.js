@@ -33,7 +33,8 @@ const shim = fs.readFileSync(path.join(__dirname, 'bin-shim.sh'), 'utf8');
 const SOURCES = { tscgdelete: 'bin-delete.ts' };
 /** the source that exports a bin's option table (OPTIONS), if not src/cli.ts */
 const TABLES = { tscgcreate: 'src/create.ts', tscgdelete: 'src/delete.ts' };
-/** dist/NAME.js: runs NAME.bundle.js compiled with V8's code cache of it */
+/** dist/NAME.js: runs NAME.bundle.js (a function of Node's module wrapper's
+ * parameters) compiled with V8's code cache of it */
 const loader = `// @BIN@: runs @BIN@.bundle.js (the tool, bundled) compiled with V8's code
 // cache of it, made at build time (scripts/code-cache.js): ~1 ms less of every
 // start. A cache V8 rejects (another Node, other flags) or none: just compiled.
@@ -43,7 +44,7 @@ let cachedData;
 try {
   cachedData = fs.readFileSync(__dirname + '/@BIN@.cache');
 } catch {}
-new (require('vm').Script)(require('module').wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData })
+new (require('vm').Script)(fs.readFileSync(file, 'utf8'), { filename: file, cachedData })
   .runInThisContext()(exports, require, module, __filename, __dirname);
 `;
 /** a command line each tool plans (and prints: --dry-run) when its cache is
@@ -82,8 +83,9 @@ for (const name of fs.readdirSync(packages)) {
       external: ['tscontainer-core/package.json'],
       tsconfigRaw: coreFromSource,
     });
-    // compiled as a function's body: no #! line
-    fs.writeFileSync(bundle, fs.readFileSync(bundle, 'utf8').replace(/^#!.*\n/, ''));
+    // stored as the function its loader compiles (as Node's module wrapper): no #! line
+    const body = fs.readFileSync(bundle, 'utf8').replace(/^#!.*\n/, '');
+    fs.writeFileSync(bundle, `(function (exports, require, module, __filename, __dirname) {${body}\n})`);
     fs.writeFileSync(outfile, loader.replaceAll('@BIN@', bin));
     codeCache(bundle, path.join(packages, name, 'dist', `${bin}.cache`), WARM[bin]);
     const script = path.join(packages, name, pkg.bin[bin]);

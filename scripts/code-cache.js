@@ -14,7 +14,7 @@ const vm = require('vm');
 const [bundle, cache, ...argv] = process.argv.slice(2);
 // as the tool sees it: `node BUNDLE ARG...` (callerArgv() counts from the end)
 process.argv = [process.argv[0], bundle, ...argv];
-const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle });
+const script = new vm.Script(fs.readFileSync(bundle, 'utf8'), { filename: bundle });
 const mod = new Module(bundle, null);
 mod.filename = bundle;
 mod.paths = Module._nodeModulePaths(path.dirname(bundle));

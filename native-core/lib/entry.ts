@@ -46,9 +46,26 @@ export function callerRecord(): CallerRecord | null {
   return record;
 }
 
+/** A /proc file whole. readFileSync() takes another path for a file whose
+ * size reads 0, whose first run costs ~0.1 ms of a start. */
+function readProcFile(file: string): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(16384);
+    let len = 0;
+    for (let n; (n = fs.readSync(fd, buf, len, buf.length - len, null)) > 0; ) {
+      len += n;
+      if (len === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
+    }
+    return buf.subarray(0, len);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The arguments after the script, as the bytes the caller passed. */
 export function callerArgv(): string[] {
-  const words = nulWords(fs.readFileSync('/proc/self/cmdline'));
+  const words = nulWords(readProcFile('/proc/self/cmdline'));
   const count = process.argv.length - 2;
   return count > 0 ? words.slice(-count) : [];
 }
@@ -57,7 +74,7 @@ export function callerArgv(): string[] {
  * and entries Node cannot show included; the launcher's record left out,
  * the entries it held given back their names. */
 export function callerEnv(): string[] {
-  const env = nulWords(fs.readFileSync('/proc/self/environ'));
+  const env = nulWords(readProcFile('/proc/self/environ'));
   const record = callerRecord();
   if (!record || !env.length || !env[env.length - 1].startsWith(`${RECORD}=`)) return env;
   env.pop();

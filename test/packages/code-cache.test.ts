@@ -5,7 +5,6 @@
 import t from 'tap';
 import { spawnSync } from 'child_process';
 import fs = require('fs');
-import Module = require('module');
 import path = require('path');
 import vm = require('vm');
 import { ROOT, scratch } from '../lib/run';
@@ -20,7 +19,7 @@ const node = (args: string[]) => spawnSync(process.execPath, args, { encoding: '
 
 t.test('this Node accepts every bundle\'s cache, compiled as its loader compiles it', async (t) => {
   for (const { bin, dist } of bins) {
-    const source = Module.wrap(fs.readFileSync(path.join(dist, `${bin}.bundle.js`), 'utf8'));
+    const source = fs.readFileSync(path.join(dist, `${bin}.bundle.js`), 'utf8');
     const script = new vm.Script(source, { filename: path.join(dist, `${bin}.bundle.js`), cachedData: fs.readFileSync(path.join(dist, `${bin}.cache`)) });
     t.equal(script.cachedDataRejected, false, bin);
   }
@@ -34,7 +33,7 @@ t.test('a cache V8 rejects, or none, falls back silently', async (t) => {
   const data = fs.readFileSync(cache);
   const other = Buffer.from(data);
   other.writeUInt32LE(other.readUInt32LE(4) ^ 1, 4); // the V8 version's hash: another Node's cache
-  const script = new vm.Script(Module.wrap(fs.readFileSync(path.join(dist, 'tsunshare.bundle.js'), 'utf8')), { cachedData: other });
+  const script = new vm.Script(fs.readFileSync(path.join(dist, 'tsunshare.bundle.js'), 'utf8'), { cachedData: other });
   t.equal(script.cachedDataRejected, true, 'rejected by V8');
   for (const [what, bytes] of [['another Node\'s', other], ['garbage', Buffer.from('not a cache')], ['none', null]] as const) {
     if (bytes) fs.writeFileSync(cache, bytes);
