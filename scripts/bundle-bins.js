@@ -47,23 +47,30 @@ try {
 new (require('vm').Script)(fs.readFileSync(file, 'utf8'), { filename: file, cachedData })
   .runInThisContext()(exports, require, module, __filename, __dirname);
 `;
-/** a command line each tool plans (and prints: --dry-run) when its cache is
- * made, so the functions a start runs are compiled into it; none changes anything */
+/** a command line each tool plans when its cache is made, with --dry-run
+ * (which changes nothing), and for those in HANDOVER (which plan no file work
+ * in Node) up to the executor's exec, which is refused */
 const WARM = {
-  tsunshare: ['--dry-run', '-r', 'true'],
-  tsnsenter: ['--dry-run', '-t', '1', '-u', 'true'],
-  tscgcreate: ['--dry-run', '-g', 'memory:tscore-cache', '--memory', '64M'],
-  tscgexec: ['--dry-run', '-g', 'memory:/', 'true'],
-  tscgdelete: ['--dry-run', 'memory:tscore-cache'],
-  tsveth: ['--dry-run', '-t', '1', 'h0', 'p0'],
-  tsmaproot: ['--dry-run', 'tsunshare', '-U', 'true'],
-  tsreexec: ['--dry-run', '--hostname', 'x', 'true'],
-  tsoci: ['--root', '/nonexistent/tscore-cache', 'state', 'x'],
+  tsunshare: ['-r', 'true'],
+  tsnsenter: ['-t', '1', '-u', 'true'],
+  tscgcreate: ['-g', 'memory:tscore-cache', '--memory', '64M'],
+  tscgexec: ['-g', 'memory:/', 'true'],
+  tscgdelete: ['memory:tscore-cache'],
+  tsveth: ['-t', '1', 'h0', 'p0'],
+  tsmaproot: ['tsunshare', '-U', 'true'],
+  tsreexec: ['--hostname', 'x', 'true'],
 };
+const HANDOVER = new Set(['tsunshare', 'tsnsenter', 'tsreexec']);
 /** the cache, made in a Node without the caller's settings for Node (V8
- * rejects a cache made under other flags); without one the tool just compiles */
-function codeCache(bundle, cache, argv = ['--version']) {
+ * rejects a cache made under other flags) and with a launcher's record (the
+ * path a start through the bin takes); without one the tool just compiles */
+function codeCache(bin, bundle, cache) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODE_') && k !== 'TSCORE_ENTRY'));
+  const exe = path.join(__dirname, '..', 'native-core', 'prebuilds', `linux-${process.arch}`, 'tscore-exec');
+  env.TSCORE_ENTRY = `ign=0:blk=0:nofile=1024,1024:fl=2,1,1:fds=0,1,2,:held=:exe=${exe}`; // last, as the launcher puts it
+  // tsoci: no --dry-run but for create and run; state reads only
+  const argv = bin === 'tsoci' ? ['print', '--root', '/nonexistent/tscore-cache', 'state', 'x']
+    : [HANDOVER.has(bin) ? 'handover' : 'print', '--dry-run', ...(WARM[bin] ?? [])];
   fs.rmSync(cache, { force: true });
   const r = require('child_process').spawnSync(process.execPath, [path.join(__dirname, 'code-cache.js'), bundle, cache, ...argv], { env, stdio: 'ignore' });
   if (!fs.existsSync(cache)) console.error(`bundle-bins: ${path.basename(bundle)}: no code cache (status ${r.status})`);
@@ -87,7 +94,7 @@ for (const name of fs.readdirSync(packages)) {
     const body = fs.readFileSync(bundle, 'utf8').replace(/^#!.*\n/, '');
     fs.writeFileSync(bundle, `(function (exports, require, module, __filename, __dirname) {${body}\n})`);
     fs.writeFileSync(outfile, loader.replaceAll('@BIN@', bin));
-    codeCache(bundle, path.join(packages, name, 'dist', `${bin}.cache`), WARM[bin]);
+    codeCache(bin, bundle, path.join(packages, name, 'dist', `${bin}.cache`));
     const script = path.join(packages, name, pkg.bin[bin]);
     fs.mkdirSync(path.dirname(script), { recursive: true });
     fs.writeFileSync(script, shim.replaceAll('@BIN@', bin).replaceAll('@PKG@', pkg.name), { mode: 0o755 });
