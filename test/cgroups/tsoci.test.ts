@@ -127,3 +127,43 @@ t.test('tsoci: blockIO knobs this kernel lacks fail as runc fails, naming the fi
   t.not(refused.status, 0);
   t.match(refused.stderr, 'linux.resources.blockIO.throttleReadBpsDevice[0].minor: expected an integer from 0 to');
 });
+
+t.test('tsoci: linux.resources.hugepageLimits in the hugetlb controller (v1 or v2), else refused as runc refuses it',
+  { skip: !fs.existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB') && 'no 2MB huge pages in this kernel' }, async (t) => {
+  const cg = `${cgroupBase(t)}/huge`;
+  const v1 = fs.existsSync('/sys/fs/cgroup/hugetlb/cgroup.procs');
+  const v2 = V2 && fs.readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').split(/\s/).includes('hugetlb');
+  const limit = 8 * 2097152;
+  const b = bundle(t, (c) => {
+    args(`cat /sys/fs/cgroup/${v1 ? 'hugetlb/hugetlb.2MB.limit_in_bytes' : 'hugetlb.2MB.max'}; exec sleep 600`)(c);
+    c.linux.cgroupsPath = cg;
+    c.linux.resources = { hugepageLimits: [{ pageSize: '2MB', limit }] };
+    c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'ro'] });
+  });
+  const created = b.detached(`create -b ${b.bundle} huge1`);
+  if (!v1 && !v2) {
+    // this hybrid host: hugetlb is on cgroup v2 only, where runc (its v1 manager) sets no limit either
+    t.equal(created.status, 1, 'refused');
+    t.match(created.stderr, /^tsoci: linux\.resources\.hugepageLimits: cannot set a limit of the hugetlb controller, which no cgroup hierarchy of this host offers/);
+    t.notOk(fs.existsSync(path.join('/sys/fs/cgroup/memory', cg)), 'nothing made');
+  } else {
+    t.equal(created.status, 0, created.stderr || 'created');
+    const dir = v1 ? path.join('/sys/fs/cgroup/hugetlb', cg) : path.join('/sys/fs/cgroup', cg);
+    const file = v1 ? 'hugetlb.2MB.limit_in_bytes' : 'hugetlb.2MB.max';
+    t.equal(fs.readFileSync(path.join(dir, file), 'utf8').trim(), String(limit), file);
+    const rsvd = v1 ? 'hugetlb.2MB.rsvd.limit_in_bytes' : 'hugetlb.2MB.rsvd.max';
+    if (fs.existsSync(path.join(dir, rsvd))) t.equal(fs.readFileSync(path.join(dir, rsvd), 'utf8').trim(), String(limit), `${rsvd} too`);
+    t.equal(b.oci(['start', 'huge1']).status, 0);
+    await until(() => fs.readFileSync(`${b.dir}/out`, 'utf8').includes('\n'), 30_000);
+    t.equal(fs.readFileSync(`${b.dir}/out`, 'utf8'), `${limit}\n`, 'the container reads its own limit');
+    t.equal(b.oci(['delete', '--force', 'huge1']).status, 0);
+    t.notOk(fs.existsSync(dir), 'delete removes its cgroup');
+  }
+  // a page size the kernel lacks (or a path) never reaches a file name
+  const bad = bundle(t, (c) => {
+    c.linux.resources = { hugepageLimits: [{ pageSize: '../../memory.max', limit: 1 }] };
+  });
+  const refused = bad.oci(['create', '-b', bad.bundle, 'huge2']);
+  t.equal(refused.status, 1);
+  t.match(refused.stderr, /^tsoci: linux\.resources\.hugepageLimits\[0\]\.pageSize: '\.\.\/\.\.\/memory\.max' is not a huge page size of this kernel \(.*2MB.*\)\n$/);
+});

@@ -9,6 +9,7 @@ import crypto = require('crypto');
 import fs = require('fs');
 import path = require('path');
 import { blockIOSet, parseBlockIO } from './blockio';
+import { parseHugepageLimits } from './hugepages';
 import { deviceProgram } from './devices-bpf';
 import {
   addon, checkLimits, errno, joinSteps, knobs, members, mkdirIn, mountIn, readCgroups, ToolError, MS,
@@ -77,7 +78,7 @@ export function parseResources(linux: Json, id: string, bundle: string): CgroupP
   const r = isObject(linux.resources) ? linux.resources : {};
   const given = typeof linux.cgroupsPath === 'string' && linux.cgroupsPath !== '' ? linux.cgroupsPath : undefined;
   for (const key of Object.keys(r)) {
-    if (['memory', 'cpu', 'pids', 'devices', 'blockIO'].includes(key)) continue;
+    if (['memory', 'cpu', 'pids', 'devices', 'blockIO', 'hugepageLimits'].includes(key)) continue;
     const v = r[key];
     if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0)) continue;
     throw new ToolError(`linux.resources.${key} is not supported by tsoci yet`);
@@ -113,6 +114,8 @@ export function parseResources(linux: Json, id: string, bundle: string): CgroupP
   }
   parseBlockIO(r.blockIO, l);
   if (blockIOSet(l)) controllers.add('io');
+  l.hugetlb = parseHugepageLimits(r.hugepageLimits);
+  if (l.hugetlb.length) controllers.add('hugetlb');
   checkLimits(l);
   if (given?.includes(':') && !given.startsWith('/')) throw new ToolError(`linux.cgroupsPath '${given}' is systemd's slice:prefix:name, which tsoci does not take`);
   const name = `tsoci-${id}-${crypto.createHash('sha256').update(bundle).digest('hex').slice(0, 8)}`;
