@@ -12,7 +12,7 @@
       "type": "executable",
       "sources": [
         "src/exec/main.c", "src/exec/hook.c", "src/exec/ns.c", "src/exec/fs.c", "src/exec/net.c",
-        "src/exec/ids.c", "src/exec/proc.c", "src/exec/caller.c", "src/exec/launch.c", "src/exec/root.c",
+        "src/exec/ids.c", "src/exec/proc.c", "src/exec/caller.c", "src/exec/launch.c", "src/exec/root.c", "src/exec/copyup.c",
         "src/exec/report.c", "src/exec/creds.c", "src/exec/console.c", "src/exec/seccomp.c"
       ],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],

@@ -107,6 +107,9 @@ export type Step = {
   | { op: 'pivot-root'; root: number; path: string }
   /** an OCI masked path: a read-only empty tmpfs on a directory, /dev/null on a file; missing is fine */
   | { op: 'mask-in'; root: number; path: string }
+  /** a tmpfs (`flags` MS_*, `data` its options) made detached, filled with a copy of what the root has at
+   * `path` (links as links, owners, modes, times), then attached there: runc's tmpcopyup */
+  | { op: 'tmpfs-copyup'; root: number; source: string; path: string; flags: number; data: string | null }
   /** an OCI hook run here: path with args as its argv, env its environment,
    * `state` on its stdin ("pid":{pid} in it: our PID), at most `timeout` s (0: none);
    * its failure fails the plan with one line naming it (`name`) */
@@ -211,6 +214,7 @@ export function describe(s: Step, names?: SlotNames): string {
     case 'bind-in': return `bind ${q(s.source)} on ${q(s.path)} in the new root${s.recursive ? ' (recursive)' : ''}, ${s.flags ? `${mountNames(s.flags)} set ` : ''}before it is attached (open_tree, mount_setattr, move_mount)`;
     case 'pivot-root': return `pivot_root(${q(s.path)}), the old root detached`;
     case 'mask-in': return `mask ${q(s.path)} in the new root (read-only empty tmpfs, or /dev/null)`;
+    case 'tmpfs-copyup': return `a tmpfs ${q(s.source)} (${mountNames(s.flags)}, ${q(s.data)}) made detached (fsopen, fsmount), filled with a copy of ${q(s.path)} of the new root, then attached there (move_mount)`;
     case 'hook': return `run the ${s.name}: ${[s.path, ...s.args.slice(1)].map((a) => JSON.stringify(a)).join(' ')}, the state on its stdin${s.timeout ? `, for ${s.timeout} s at most` : ''}; its failure is ours`;
     case 'notify': return `write(fd ${s.fd}, ${q(s.data)}): ${s.what}`;
     case 'close-from': return `close_range(${s.fd}, ~0U, CLOSE_RANGE_CLOEXEC): no other descriptor reaches the program`;
@@ -276,6 +280,7 @@ function args(s: Step, names: SlotNames): string[] {
     case 'stderr': return [String(s.fd), s.restore ? '1' : '0'];
     case 'console': return [String(s.slot), String(s.rows), String(s.cols)];
     case 'mask-in': return [String(s.root), s.path];
+    case 'tmpfs-copyup': return [String(s.root), s.source, s.path, String(s.flags), s.data ?? ''];
     case 'setgroups': return [String(s.groups?.length ?? 0), ...(s.groups ?? []).map(String)];
     case 'write-fd': return [String(s.slot), s.data];
     case 'mkdir-in': return [String(s.root), s.path, String(s.mode)];

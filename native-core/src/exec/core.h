@@ -115,6 +115,14 @@ int step_mount_in(struct ctx *c, char **w, int n);
 int step_bind_in(struct ctx *c, char **w, int n);
 int step_pivot_root(struct ctx *c, char **w, int n);
 int step_mask_in(struct ctx *c, char **w, int n);
+/* PATH opened beneath ROOT's fd as from inside it (RESOLVE_IN_ROOT) */
+int open_in_root(int root, const char *path, int flags);
+struct tscore_mount_attr {
+	unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+void mount_attrs(unsigned long ms, struct tscore_mount_attr *a);
+/* a tmpfs filled with a copy of what it covers (copyup.c) */
+int step_tmpfs_copyup(struct ctx *c, char **w, int n);
 
 
 int step_caller(struct ctx *c, char **w, int n);

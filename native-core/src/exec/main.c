@@ -63,6 +63,7 @@ static const struct op ops[] = {
 	{ "bind-in", 5, 0, step_bind_in },
 	{ "pivot-root", 1, 0, step_pivot_root },
 	{ "mask-in", 2, 0, step_mask_in },
+	{ "tmpfs-copyup", 5, 0, step_tmpfs_copyup },
 	{ "capsets", 5, 0, step_capsets },
 	{ "rlimit", 3, 0, step_rlimit },
 	{ "umask", 1, 0, step_umask },

@@ -22,7 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int open_in_root(int root, const char *path, int flags)
+int open_in_root(int root, const char *path, int flags)
 {
 	struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC),
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
@@ -162,13 +162,9 @@ int step_mount_in(struct ctx *c, char **w, int n)
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
-struct tscore_mount_attr {
-	unsigned long long attr_set, attr_clr, propagation, userns_fd;
-};
-
 /* MS_* flags of a mount (not of its file system) as MOUNT_ATTR_*: set, and
  * (atime, a field of three values) cleared */
-static void mount_attrs(unsigned long ms, struct tscore_mount_attr *a)
+void mount_attrs(unsigned long ms, struct tscore_mount_attr *a)
 {
 	const unsigned long map[][2] = {
 		{ MS_RDONLY, 0x1 }, { MS_NOSUID, 0x2 }, { MS_NODEV, 0x4 }, { MS_NOEXEC, 0x8 }, { MS_NODIRATIME, 0x80 },

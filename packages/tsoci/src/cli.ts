@@ -201,6 +201,7 @@ v1, hybrid or v2. A cgroup mount shows the container its own.
 linux.seccomp through libseccomp (no SCMP_ACT_NOTIFY), for exec's processes too.
 linux.devices and runc's default devices made in /dev (the host's bound in
 a user namespace); hooks run where and when runc runs them.
+A tmpfs mount with tmpcopyup starts as a copy of the directory it covers.
 Not supported yet, refused by name: the other resources
 (rdma, unified, ...); checkpoint, restore.
 `;

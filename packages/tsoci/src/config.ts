@@ -24,6 +24,8 @@ export interface Mount {
   data: string | null;
   /** a bind of a directory (else a file is made to bind on) */
   dir: boolean;
+  /** tmpcopyup: the tmpfs starts as a copy of what it covers */
+  copyUp?: boolean;
 }
 
 export interface Rlimit {
@@ -182,15 +184,15 @@ function parseMount(m: unknown, i: number, bundle: string, rootfs: string): Moun
   let flags = 0;
   let propagation = 0;
   const data: string[] = [];
+  let copyUp = false;
   for (const [k, opt] of strings(m.options, `${field}.options`).entries()) {
     if (opt in FLAG_OPTIONS) {
       flags = (flags | FLAG_OPTIONS[opt][0]) & ~FLAG_OPTIONS[opt][1];
     } else if (opt in PROPAGATION) {
       propagation = PROPAGATION[opt];
     } else if (opt === 'tmpcopyup') {
-      // what the tmpfs hides would be copied into it: nothing, where the root has nothing there
-      const under = resolveInRoot(rootfs, destination);
-      if (under && fs.statSync(under).isDirectory() && fs.readdirSync(under).length) throw refuse(`${field}.options[${k}] 'tmpcopyup' of a directory that is not empty`);
+      // the tmpfs gets a copy of what it covers (as runc, only a tmpfs does)
+      copyUp = type === 'tmpfs';
     } else if (['idmap', 'ridmap', 'copy-symlink', 'rro', 'rrw'].includes(opt) || opt.startsWith('X-')) {
       throw refuse(`${field}.options[${k}] '${opt}'`);
     } else {
@@ -214,7 +216,7 @@ function parseMount(m: unknown, i: number, bundle: string, rootfs: string): Moun
     dir = st.isDirectory();
     flags |= MS.BIND;
   }
-  return { destination, source, fstype: bind ? null : type, bind, flags, propagation, data: data.length ? data.join(',') : null, dir };
+  return { destination, source, fstype: bind ? null : type, bind, flags, propagation, data: data.length ? data.join(',') : null, dir, copyUp };
 }
 
 /** What execvp would run inside the rootfs: args[0] found with the

@@ -72,6 +72,8 @@ function mountSteps(m: Mount, made: Set<string>, c: Container, w: Where): Step[]
     const extra = m.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
     steps.push(m.dir ? mkdirIn(ROOT, m.destination) : { op: 'touch-in', root: ROOT, path: m.destination },
       { op: 'bind-in', root: ROOT, source: m.source!, path: m.destination, recursive: (m.flags & MS.REC) !== 0, flags: extra });
+  } else if (m.copyUp) {
+    steps.push(mkdirIn(ROOT, m.destination), { op: 'tmpfs-copyup', root: ROOT, source: m.source ?? 'tmpfs', path: m.destination, flags: m.flags, data: m.data });
   } else {
     steps.push(mkdirIn(ROOT, m.destination), mountIn(ROOT, m.source ?? m.fstype, m.destination, m.fstype, m.flags, m.data));
   }

@@ -53,7 +53,7 @@ export function features(version: string, specVersion: string): Record<string, u
     hooks: [...HOOK_KINDS],
     mountOptions: [
       'ro', 'rw', 'suid', 'nosuid', 'dev', 'nodev', 'exec', 'noexec', 'sync', 'async', 'dirsync', 'remount', 'mand', 'nomand',
-      'atime', 'noatime', 'diratime', 'nodiratime', 'relatime', 'norelatime', 'strictatime', 'bind', 'rbind', ...Object.keys(PROPAGATION),
+      'atime', 'noatime', 'diratime', 'nodiratime', 'relatime', 'norelatime', 'strictatime', 'bind', 'rbind', 'tmpcopyup', ...Object.keys(PROPAGATION),
     ],
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
@@ -71,7 +71,7 @@ export function features(version: string, specVersion: string): Record<string, u
       'linux.seccomp: SCMP_ACT_NOTIFY and listenerPath', 'linux.resources: all but memory.limit, memory.swap, cpu.{shares,quota,period,cpus,mems}, pids.limit, devices, blockIO, hugepageLimits',
       'linux.cgroupsPath as systemd\'s slice:prefix:name',
       'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
-      'linux.timeOffsets', 'linux.mountLabel', 'mount option tmpcopyup of a directory that is not empty', 'mount option idmap',
+      'linux.timeOffsets', 'linux.mountLabel', 'mount option idmap',
       'update: all but memory, cpu, pids, blockIO and v1 devices', 'events: stats of cpu, memory and pids only', 'checkpoint', 'restore',
     ],
     'org.tscontainer.tsoci.rlimits': RLIMITS.map((r) => `RLIMIT_${r}`),
