@@ -121,7 +121,7 @@ int launch(int argc, char **argv)
 	while (environ[nenv])
 		nenv++;
 	char **env = malloc(sizeof(char *) * (nenv + 2));
-	char **args = malloc(sizeof(char *) * ((size_t)argc));
+	char **args = malloc(sizeof(char *) * ((size_t)argc + 1));
 	char *held = malloc(nenv * 21 + 1); /* "INDEX," each */
 	if (!env || !args || !held)
 		return 1;
@@ -159,10 +159,14 @@ int launch(int argc, char **argv)
 
 	env[kept] = rec; /* last, so Node knows which one to drop */
 	env[kept + 1] = NULL;
+	/* one V8 worker thread, not four: starting them and having the kernel
+	 * end them at the exec into tscore-exec cost ~1.5 ms of every start,
+	 * more than all that runs on them in a tool's few milliseconds */
 	args[0] = "node";
-	args[1] = js;
-	memcpy(&args[2], &argv[3], sizeof(char *) * (size_t)(argc - 3));
-	args[argc - 1] = NULL;
+	args[1] = "--v8-pool-size=1";
+	args[2] = js;
+	memcpy(&args[3], &argv[3], sizeof(char *) * (size_t)(argc - 3));
+	args[argc] = NULL;
 	execvpe("node", args, env);
 	int err = errno;
 	say("cannot run node: ", strerror(err), NULL, NULL);
