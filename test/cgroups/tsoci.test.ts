@@ -168,3 +168,37 @@ t.test('tsoci: linux.resources.hugepageLimits in the hugetlb controller (v1 or v
   t.equal(refused.status, 1);
   t.match(refused.stderr, /^tsoci: linux\.resources\.hugepageLimits\[0\]\.pageSize: '\.\.\/\.\.\/memory\.max' is not a huge page size of this kernel \(.*2MB.*\)\n$/);
 });
+
+t.test('tsoci: linux.resources.unified writes cgroup v2 files by name (v2 only, as runc); a key that is a path is refused', async (t) => {
+  const cg = `${cgroupBase(t)}/uni`;
+  const b = bundle(t, (c) => {
+    args('cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.high; exec sleep 600')(c);
+    c.linux.cgroupsPath = cg;
+    c.linux.resources = { pids: { limit: 50 }, unified: { 'pids.max': '10', 'memory.high': '33554432' } };
+    c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'ro'] });
+  });
+  const created = b.detached(`create -b ${b.bundle} uni1`);
+  if (!V2) {
+    t.equal(created.status, 1, 'refused on a host with v1 hierarchies');
+    t.equal(created.stderr, 'tsoci: linux.resources.unified: invalid configuration: cannot use unified on cgroup v1 (this host has v1 hierarchies)\n');
+    t.notOk(fs.existsSync(path.join('/sys/fs/cgroup/memory', cg)), 'nothing made');
+  } else {
+    t.equal(created.status, 0, created.stderr || 'created');
+    const dir = path.join('/sys/fs/cgroup', cg);
+    t.equal(fs.readFileSync(path.join(dir, 'pids.max'), 'utf8').trim(), '10', 'unified over pids.limit (written after it)');
+    t.equal(fs.readFileSync(path.join(dir, 'memory.high'), 'utf8').trim(), '33554432', 'its controller enabled for it');
+    t.equal(b.oci(['start', 'uni1']).status, 0);
+    await until(() => fs.readFileSync(`${b.dir}/out`, 'utf8').split('\n').length > 2, 30_000);
+    t.equal(fs.readFileSync(`${b.dir}/out`, 'utf8'), '10\n33554432\n', 'the container reads them');
+    t.equal(b.oci(['delete', '--force', 'uni1']).status, 0);
+    t.notOk(fs.existsSync(dir), 'delete removes its cgroup');
+  }
+  for (const key of ['../memory.max', '..']) {
+    const bad = bundle(t, (c) => {
+      c.linux.resources = { unified: { [key]: '1' } };
+    });
+    const refused = bad.oci(['create', '-b', bad.bundle, 'uni2']);
+    t.equal(refused.status, 1);
+    t.equal(refused.stderr, `tsoci: linux.resources.unified: key '${key}' must be a file name (no slashes)\n`, `'${key}' refused`);
+  }
+});

@@ -10,6 +10,7 @@ import fs = require('fs');
 import path = require('path');
 import { blockIOSet, parseBlockIO } from './blockio';
 import { parseHugepageLimits } from './hugepages';
+import { cannotOnV1, parseUnified, unifiedControllers } from './unified';
 import { deviceProgram } from './devices-bpf';
 import {
   addon, checkLimits, errno, joinSteps, knobs, members, mkdirIn, mountIn, readCgroups, ToolError, MS,
@@ -25,6 +26,8 @@ export interface CgroupPlan {
   controllers: string[];
   /** the devices cgroup's rules, in order: "c 1:3 rwm" to devices.allow or .deny (v1), an eBPF program (v2) */
   devices: DeviceRule[];
+  /** linux.resources.unified: cgroup v2 files and their values */
+  unified: Record<string, string>;
 }
 
 export interface DeviceRule {
@@ -78,7 +81,7 @@ export function parseResources(linux: Json, id: string, bundle: string): CgroupP
   const r = isObject(linux.resources) ? linux.resources : {};
   const given = typeof linux.cgroupsPath === 'string' && linux.cgroupsPath !== '' ? linux.cgroupsPath : undefined;
   for (const key of Object.keys(r)) {
-    if (['memory', 'cpu', 'pids', 'devices', 'blockIO', 'hugepageLimits'].includes(key)) continue;
+    if (['memory', 'cpu', 'pids', 'devices', 'blockIO', 'hugepageLimits', 'unified'].includes(key)) continue;
     const v = r[key];
     if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0)) continue;
     throw new ToolError(`linux.resources.${key} is not supported by tsoci yet`);
@@ -116,12 +119,14 @@ export function parseResources(linux: Json, id: string, bundle: string): CgroupP
   if (blockIOSet(l)) controllers.add('io');
   l.hugetlb = parseHugepageLimits(r.hugepageLimits);
   if (l.hugetlb.length) controllers.add('hugetlb');
+  const unified = parseUnified(r.unified);
+  for (const c of unifiedControllers(unified)) controllers.add(c);
   checkLimits(l);
   if (given?.includes(':') && !given.startsWith('/')) throw new ToolError(`linux.cgroupsPath '${given}' is systemd's slice:prefix:name, which tsoci does not take`);
   const name = `tsoci-${id}-${crypto.createHash('sha256').update(bundle).digest('hex').slice(0, 8)}`;
   const rel = (given ?? name).replace(/^\/*/, '/');
   if (rel === '/' || rel.split('/').some((p, i) => i > 0 && (p === '' || p === '.' || p === '..'))) throw new ToolError(`linux.cgroupsPath '${given}' is not a cgroup path`);
-  return { path: rel, relative: !given?.startsWith('/'), limits: l, controllers: [...controllers], devices: deviceRules(r, linux) };
+  return { path: rel, relative: !given?.startsWith('/'), limits: l, controllers: [...controllers], devices: deviceRules(r, linux), unified };
 }
 
 /** tsoci's own cgroup in each hierarchy (/proc/self/cgroup): by v1 controller, and v2's ("") */
@@ -177,6 +182,19 @@ export function writeKnob(file: string, value: string): void {
   }
 }
 
+/** linux.resources.unified into a v2 directory: each line of a value written alone */
+export function writeUnified(dir: string, unified: Record<string, string>): void {
+  for (const [key, value] of Object.entries(unified)) {
+    for (const line of value.split('\n').filter((l, i, all) => l !== '' || all.length === 1)) {
+      try {
+        writeKnob(path.join(dir, key), line);
+      } catch (e) {
+        throw new ToolError(`linux.resources.unified: cannot set '${key}' to '${line}': ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
 function write(file: string, value: string, field = 'linux.resources'): void {
   try {
     writeKnob(file, value);
@@ -192,12 +210,13 @@ export function makeCgroups(p: CgroupPlan): { dirs: CgroupDir[]; made: string[] 
   const dirs = cgroupDirs(p, cg);
   // no v1 devices hierarchy: the rules go to cgroup v2 as an eBPF program
   const bpf = p.devices.length > 0 && !dirs.some((d) => d.hierarchy.version === 1 && d.controllers.includes('devices'));
+  if (Object.keys(p.unified).length && cg.mode !== 'unified') throw cannotOnV1();
   for (const c of p.controllers) {
     // v1 calls io blkio
     if (dirs.some((d) => d.controllers.includes(c) || (c === 'io' && d.controllers.includes('blkio')))) continue;
     const where = cg.mode === 'hybrid' && cg.hierarchies.some((h) => h.version === 2 && h.controllers.includes(c))
       ? ': this hybrid host has it on cgroup v2 only, where tsoci (as runc) sets no limits' : '';
-    throw new ToolError(`${FIELDS[c] ?? 'linux.resources'}: cannot set a limit of the ${c} controller, which no cgroup hierarchy of this host offers${where}`);
+    throw new ToolError(`${FIELDS[c] ?? 'linux.resources.unified'}: cannot set a limit of the ${c} controller, which no cgroup hierarchy of this host offers${where}`);
   }
   const made: string[] = [];
   try {
@@ -222,6 +241,7 @@ export function makeCgroups(p: CgroupPlan): { dirs: CgroupDir[]; made: string[] 
       for (const k of knobs(p.limits, d.hierarchy.version, (file) => readOr(path.join(d.dir, file))).filter((k) => d.controllers.includes(k.controller))) {
         write(path.join(d.dir, k.file), k.value, FIELDS[k.controller]);
       }
+      if (d.hierarchy.version === 2) writeUnified(d.dir, p.unified);
       if (d.hierarchy.version === 1 && d.controllers.includes('devices')) {
         for (const r of p.devices) write(path.join(d.dir, r.allow ? 'devices.allow' : 'devices.deny'), r.rule, 'linux.resources.devices');
       }

@@ -194,7 +194,8 @@ linux.resources: memory (limit, swap), cpu (shares, quota, period, cpus,
 mems), pids, devices (v1's files, or an eBPF program on v2; every device
 denied but runc's allowed ones and linux.devices), blockIO (weights and
 throttles: v1 blkio, v2 io, as runc; a knob the kernel lacks fails),
-hugepageLimits (hugetlb, v1 or v2; refused where no hierarchy has it), in a cgroup every
+hugepageLimits (hugetlb, v1 or v2; refused where no hierarchy has it),
+unified (v2 files by name, written last; refused on v1, as runc), in a cgroup every
 container gets in every hierarchy: cgroupsPath (a relative one beneath
 tsoci's own cgroup), else tsoci-<id>-<hash of the bundle> beneath it; on
 v1, hybrid or v2. A cgroup mount shows the container its own.
@@ -203,7 +204,7 @@ linux.devices and runc's default devices made in /dev (the host's bound in
 a user namespace); hooks run where and when runc runs them.
 A tmpfs mount with tmpcopyup starts as a copy of the directory it covers.
 Not supported yet, refused by name: the other resources
-(rdma, unified, ...); checkpoint, restore.
+(rdma, ...); checkpoint, restore.
 `;
 
 export interface Globals {

@@ -68,7 +68,7 @@ export function features(version: string, specVersion: string): Record<string, u
     annotations: { 'org.tscontainer.tsoci.version': version },
     // what tsoci refuses, by field: a config that sets any of them is not run
     'org.tscontainer.tsoci.unsupported': [
-      'linux.seccomp: SCMP_ACT_NOTIFY and listenerPath', 'linux.resources: all but memory.limit, memory.swap, cpu.{shares,quota,period,cpus,mems}, pids.limit, devices, blockIO, hugepageLimits',
+      'linux.seccomp: SCMP_ACT_NOTIFY and listenerPath', 'linux.resources: all but memory.limit, memory.swap, cpu.{shares,quota,period,cpus,mems}, pids.limit, devices, blockIO, hugepageLimits, unified (cgroup v2 only)',
       'linux.cgroupsPath as systemd\'s slice:prefix:name',
       'process.apparmorProfile', 'process.selinuxLabel', 'linux.intelRdt', 'linux.personality',
       'linux.timeOffsets', 'linux.mountLabel', 'mount option idmap',

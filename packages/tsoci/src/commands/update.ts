@@ -6,7 +6,8 @@
 import fs = require('fs');
 import path = require('path');
 import { knobs, readCgroups, readOr, ToolError, type Hierarchy } from 'tscontainer-core';
-import { parseResources, writeKnob } from '../cgroup';
+import { parseResources, writeKnob, writeUnified } from '../cgroup';
+import { cannotOnV1 } from '../unified';
 
 type Json = Record<string, any>;
 
@@ -59,6 +60,7 @@ export function updateCgroups(dirs: string[], r: Json, id: string): void {
   if (!plan) return;
   if (!dirs.length) throw new ToolError('the container has no cgroups to update (tsoci makes them when linux.resources or linux.cgroupsPath is given)');
   const cg = readCgroups();
+  if (Object.keys(plan.unified).length && cg.mode !== 'unified') throw cannotOnV1();
   const wanted = new Map<string, boolean>();
   for (const dir of dirs) {
     const h = hierarchyOf(cg.hierarchies, dir);
@@ -74,6 +76,7 @@ export function updateCgroups(dirs: string[], r: Json, id: string): void {
         throw new ToolError(`${k.option}: write ${k.value} to ${path.join(dir, k.file)}: ${(e as Error).message}`);
       }
     }
+    if (h.version === 2) writeUnified(dir, plan.unified);
     // the device rules only when asked (else create's, linux.devices' allows with them, stay)
     if (h.version === 1 && has('devices') && Array.isArray(r.devices)) {
       for (const rule of plan.devices) fs.writeFileSync(path.join(dir, rule.allow ? 'devices.allow' : 'devices.deny'), rule.rule);
