@@ -118,8 +118,21 @@ t.test('tsoci: blockIO knobs this kernel lacks fail as runc fails, naming the fi
     t.equal(b.oci(['delete', '--force', 'io2']).status, 0);
   } else if (!fs.existsSync('/sys/fs/cgroup/blkio/blkio.leaf_weight')) {
     t.ok(created.status !== 0, 'no blkio.leaf_weight (no cfq since 5.0): refused');
-    t.match(created.stderr, /linux\.resources\.blockIO: .*blkio\.leaf_weight: ENOENT/);
+    t.match(created.stderr, /^tsoci: linux\.resources\.blockIO: write 300 to \/sys\/fs\/cgroup\/blkio\/.*\/blkio\.leaf_weight: No such file or directory\n$/);
     t.notOk(fs.existsSync(path.join('/sys/fs/cgroup/blkio', cg)), 'its cgroup removed');
+  }
+  // a device weight on a disk whose scheduler is not bfq (nor cfq): the kernel refuses it (v1; v2 leaves it out where io.bfq.weight does not take devices)
+  const disk = fs.readdirSync('/sys/block').find((n) => fs.readFileSync(`/sys/block/${n}/dev`, 'utf8').trim() === `${major}:${minor}`);
+  const scheduler = disk ? fs.readFileSync(`/sys/block/${disk}/queue/scheduler`, 'utf8') : '';
+  if (!V2 && !/\[(bfq|cfq)\]/.test(scheduler)) {
+    const wd = bundle(t, (c) => {
+      c.linux.cgroupsPath = `${cg}2`;
+      c.linux.resources = { blockIO: { weightDevice: [{ major, minor, weight: 300 }] } };
+    });
+    const r = wd.oci(['create', '-b', wd.bundle, 'io4']);
+    t.ok(r.status !== 0, `a device weight on ${disk} (${scheduler.trim()}): refused`);
+    t.match(r.stderr, new RegExp(`^tsoci: linux\\.resources\\.blockIO: write ${major}:${minor} 300 to .*weight_device: Operation not supported\n$`));
+    t.notOk(fs.existsSync(path.join('/sys/fs/cgroup/blkio', `${cg}2`)), 'its cgroup removed');
   }
   const bad = bundle(t, (c) => {
     c.linux.resources = { blockIO: { throttleReadBpsDevice: [{ major, minor: -1, rate: 1 }] } };

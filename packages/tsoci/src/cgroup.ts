@@ -189,17 +189,23 @@ export function writeUnified(dir: string, unified: Record<string, string>): void
       try {
         writeKnob(path.join(dir, key), line);
       } catch (e) {
-        throw new ToolError(`linux.resources.unified: cannot set '${key}' to '${line}': ${(e as Error).message}`);
+        throw new ToolError(`linux.resources.unified: cannot set '${key}' to '${line}': ${sysMessage(e)}`);
       }
     }
   }
 }
 
+/** a Node error as the C library says it ("Operation not supported", not libuv's "... on socket") */
+export const sysMessage = (e: unknown) => {
+  const n = (e as NodeJS.ErrnoException).errno;
+  return typeof n === 'number' ? addon().strerror(-n) : (e as Error).message;
+};
+
 function write(file: string, value: string, field = 'linux.resources'): void {
   try {
     writeKnob(file, value);
   } catch (e) {
-    throw new ToolError(`${field}: write ${value} to ${file}: ${(e as Error).message}`);
+    throw new ToolError(`${field}: write ${value} to ${file}: ${sysMessage(e)}`);
   }
 }
 

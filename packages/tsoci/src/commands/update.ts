@@ -6,7 +6,7 @@
 import fs = require('fs');
 import path = require('path');
 import { knobs, readCgroups, readOr, ToolError, type Hierarchy } from 'tscontainer-core';
-import { parseResources, writeKnob, writeUnified } from '../cgroup';
+import { parseResources, sysMessage, writeKnob, writeUnified } from '../cgroup';
 import { cannotOnV1 } from '../unified';
 
 type Json = Record<string, any>;
@@ -73,7 +73,7 @@ export function updateCgroups(dirs: string[], r: Json, id: string): void {
       try {
         writeKnob(path.join(dir, k.file), k.value);
       } catch (e) {
-        throw new ToolError(`${k.option}: write ${k.value} to ${path.join(dir, k.file)}: ${(e as Error).message}`);
+        throw new ToolError(`${k.option}: write ${k.value} to ${path.join(dir, k.file)}: ${sysMessage(e)}`);
       }
     }
     if (h.version === 2) writeUnified(dir, plan.unified);
