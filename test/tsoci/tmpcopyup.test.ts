@@ -53,3 +53,25 @@ t.test('tmpcopyup: what the copy cannot make fails the create in one line, and n
   t.match(r.stderr, /tmpfs.*\/etc.*: No space left on device\n$/);
   t.same(fs.existsSync(b.state) ? fs.readdirSync(b.state) : [], [], 'no state left');
 });
+
+t.test('tmpcopyup in a user namespace: the copy is made as the container\'s root, owners kept', async (t) => {
+  const b = bundle(t, args('stat -c "%u:%g %a" /etc/passwd /etc/mine; echo y >> /etc/passwd && tail -n1 /etc/passwd'));
+  fs.writeFileSync(path.join(b.rootfs, 'etc/mine'), 'mine\n');
+  const passwd = fs.readFileSync(path.join(b.rootfs, 'etc/passwd'), 'utf8');
+  for (const f of walk(b.rootfs)) fs.lchownSync(f, 100000, 100000);
+  fs.lchownSync(path.join(b.rootfs, 'etc/mine'), 101000, 101001);
+  editConfig(b, (c) => {
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=755', 'tmpcopyup'] });
+  });
+  const r = b.oci(['run', '-b', b.bundle, 'cu3']);
+  t.equal(r.status, 0, r.stderr || 'ran');
+  t.equal(r.stdout, '0:0 644\n1000:1001 644\ny\n', 'owners as the container sees them; writable');
+  t.equal(fs.readFileSync(path.join(b.rootfs, 'etc/passwd'), 'utf8'), passwd, 'the image untouched');
+});
+
+function walk(dir: string): string[] {
+  return [dir, ...fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]))];
+}
