@@ -1,51 +1,12 @@
 // tsoci: the OCI runtime's command line on bundles made from the busybox
 // rootfs, against the real kernel. Each test keeps its state (--root) and
 // its bundle in a scratch directory, and kills what it started by PID.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import fs = require('fs');
 import path = require('path');
 import { cgroupBase, exists, knob, v1Host } from '../lib/cgroups';
-import { removeLeftovers } from '../lib/oci';
-import { background, firstLine, mountPoints, ROOT, scratch, sh, tool, until } from '../lib/run';
-
-type Json = Record<string, any>;
-
-interface Bundle {
-  dir: string;
-  bundle: string;
-  rootfs: string;
-  state: string;
-  /** tsoci --root <state> ... */
-  oci: (args: string[]) => ReturnType<typeof tool>;
-  /** a command of tsoci whose container keeps its stdio: output to files, read back */
-  detached: (args: string) => { status: number | null; stdout: string; stderr: string };
-}
-
-/** A bundle from `tsoci spec`, changed by `edit`, in a scratch directory. */
-function bundle(t: Test, edit: (c: Json) => void = () => {}): Bundle {
-  const dir = scratch(t);
-  fs.chmodSync(dir, 0o755); // a container root mapped to another uid reaches its rootfs
-  const b = path.join(dir, 'bundle');
-  const rootfs = path.join(b, 'rootfs');
-  fs.mkdirSync(b);
-  const made = sh(`sh ${ROOT}/test/fixtures/make-rootfs.sh ${rootfs}`);
-  if (made.status !== 0) throw new Error(made.stderr);
-  const spec = tool('tsoci', ['spec', '--bundle', b]);
-  if (spec.status !== 0) throw new Error(spec.stderr);
-  const config = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
-  config.root.readonly = false;
-  edit(config);
-  fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config));
-  const state = path.join(dir, 'state');
-  const oci = (args: string[]) => tool('tsoci', ['--root', state, ...args]);
-  const detached = (args: string) => {
-    const r = sh(`tsoci --root ${state} ${args} </dev/null >${dir}/out 2>${dir}/err`);
-    return { status: r.status, stdout: fs.readFileSync(`${dir}/out`, 'utf8'), stderr: fs.readFileSync(`${dir}/err`, 'utf8') };
-  };
-  // whatever is left of a container: deleted (its init, its cgroups)
-  t.teardown(() => removeLeftovers(state));
-  return { dir, bundle: b, rootfs, state, oci, detached };
-}
+import { bundle, type Json } from '../lib/oci';
+import { background, firstLine, mountPoints, scratch, sh, until } from '../lib/run';
 
 const args = (script: string) => (c: Json) => {
   c.process.args = ['sh', '-c', script];
