@@ -82,3 +82,28 @@ export function alive(pid: number): boolean {
 export function procState(pid: number): string {
   return /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '?';
 }
+
+/** A console socket's listener (python3: Node cannot receive an fd): it
+ * prints "ready", takes one message with one fd, then what the pty's master
+ * reads until the slave side is closed */
+export const RECEIVER = `
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+msg, anc, _, _ = c.recvmsg(4096, socket.CMSG_SPACE(4))
+fds = array.array("i", anc[0][2][:4])
+print("payload", msg.decode(), "fds", len(anc), flush=True)
+os.write(fds[0], b"typed\\n")
+data = b""
+while True:
+    try:
+        d = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    data += d
+sys.stdout.write(data.decode().replace("\\r", ""))
+`;

@@ -5,21 +5,8 @@ import t from 'tap';
 import fs = require('fs');
 import path = require('path');
 import { cgroupBase, exists, knob, v1Host } from '../lib/cgroups';
-import { bundle, type Json } from '../lib/oci';
+import { alive, args, bundle, RECEIVER, type Json } from '../lib/oci';
 import { background, firstLine, mountPoints, scratch, sh, until } from '../lib/run';
-
-const args = (script: string) => (c: Json) => {
-  c.process.args = ['sh', '-c', script];
-};
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\S+ \(.*\) [ZX] /.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 t.test('lifecycle: create → created → start → running → kill → stopped → delete', async (t) => {
   const b = bundle(t, args('echo on-stderr >&2; echo started > /tmp/started; exec sleep 600'));
@@ -241,31 +228,6 @@ t.test('create --dry-run prints the plan and makes nothing', async (t) => {
   t.match(r.stdout, /\n  child: wait for the host side: read\(the exec FIFO \(until tsoci start\), 1 byte\)\n  child: close_range\(3, ~0U, CLOSE_RANGE_CLOEXEC\): no other descriptor reaches the program\n  child: execvp\("\/bin\/sh", \["sh"\]\)\n$/);
   t.notOk(fs.existsSync(b.state));
 });
-
-/** A console socket's listener (python3: Node cannot receive an fd): it
- * prints "ready", takes one message with one fd, then what the pty's master
- * reads until the slave side is closed */
-const RECEIVER = `
-import array, os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1]); s.listen(1)
-print("ready", flush=True)
-c, _ = s.accept()
-msg, anc, _, _ = c.recvmsg(4096, socket.CMSG_SPACE(4))
-fds = array.array("i", anc[0][2][:4])
-print("payload", msg.decode(), "fds", len(anc), flush=True)
-os.write(fds[0], b"typed\\n")
-data = b""
-while True:
-    try:
-        d = os.read(fds[0], 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    data += d
-sys.stdout.write(data.decode().replace("\\r", ""))
-`;
 
 t.test('process.terminal: the master of a pty goes to --console-socket; the slave is the stdio and the controlling tty', async (t) => {
   const b = bundle(t, (c) => {
