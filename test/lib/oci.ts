@@ -4,7 +4,7 @@
 import type { Test } from 'tap';
 import fs = require('fs');
 import path = require('path');
-import { ROOT, scratch, sh, tool } from './run';
+import { background, firstLine, ROOT, scratch, sh, tool } from './run';
 
 export type Json = Record<string, any>;
 
@@ -86,7 +86,7 @@ export function procState(pid: number): string {
 /** A console socket's listener (python3: Node cannot receive an fd): it
  * prints "ready", takes one message with one fd, then what the pty's master
  * reads until the slave side is closed */
-export const RECEIVER = `
+const RECEIVER = `
 import array, os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1]); s.listen(1)
@@ -107,3 +107,15 @@ while True:
     data += d
 sys.stdout.write(data.decode().replace("\\r", ""))
 `;
+
+/** A console socket in the bundle's folder with RECEIVER listening on it;
+ * `done` is what it printed after "ready", once the pty's slave side closed. */
+export async function consoleSocket(t: Test, b: Bundle): Promise<{ sock: string; done: Promise<string> }> {
+  const sock = path.join(b.dir, 'console.sock');
+  fs.writeFileSync(path.join(b.dir, 'receiver.py'), RECEIVER);
+  const receiver = background(t, `/usr/bin/python3 ${b.dir}/receiver.py ${sock}`);
+  t.equal(await firstLine(receiver), 'ready');
+  let output = '';
+  receiver.stdout!.on('data', (d) => { output += d; });
+  return { sock, done: new Promise((resolve) => receiver.on('exit', () => resolve(output))) };
+}

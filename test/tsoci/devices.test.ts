@@ -5,8 +5,7 @@
 import t from 'tap';
 import fs = require('fs');
 import path = require('path');
-import { background, firstLine } from '../lib/run';
-import { args, bundle, RECEIVER } from '../lib/oci';
+import { args, bundle, consoleSocket } from '../lib/oci';
 
 /** stat's line for each path: name, major:minor (hex), mode (octal), uid:gid, type */
 const STAT = (paths: string) => `stat -c "%n %t:%T %a %u:%g %F" ${paths}`;
@@ -85,16 +84,10 @@ t.test('process.terminal: the pty\'s slave is bound on /dev/console', async (t) 
     c.process.terminal = true;
     args('stat -c "%n %t:%T" /dev/console $(tty); sleep 0.3')(c);
   });
-  const sock = path.join(b.dir, 'console.sock');
-  fs.writeFileSync(path.join(b.dir, 'receiver.py'), RECEIVER);
-  const receiver = background(t, `/usr/bin/python3 ${b.dir}/receiver.py ${sock}`);
-  t.equal(await firstLine(receiver), 'ready');
-  let output = '';
-  receiver.stdout!.on('data', (d) => { output += d; });
-  const done = new Promise((resolve) => receiver.on('exit', resolve));
+  const { sock, done } = await consoleSocket(t, b);
   t.equal(b.detached(`create -b ${b.bundle} --console-socket ${sock} con1`).status, 0);
   t.equal(b.oci(['start', 'con1']).status, 0);
-  await done;
+  const output = await done;
   const [consoleLine, slaveLine] = output.split('\n').filter((l) => l.startsWith('/dev/'));
   t.match(consoleLine, /^\/dev\/console 88:\d+$/, 'a pty slave (major 136)');
   t.equal(consoleLine.split(' ')[1], slaveLine.split(' ')[1], 'the process\'s own terminal');

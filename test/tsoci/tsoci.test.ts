@@ -5,8 +5,8 @@ import t from 'tap';
 import fs = require('fs');
 import path = require('path');
 import { cgroupBase, exists, knob, v1Host } from '../lib/cgroups';
-import { alive, args, bundle, RECEIVER, type Json } from '../lib/oci';
-import { background, firstLine, mountPoints, scratch, sh, until } from '../lib/run';
+import { alive, args, bundle, consoleSocket, type Json } from '../lib/oci';
+import { mountPoints, scratch, sh, until } from '../lib/run';
 
 t.test('lifecycle: create → created → start → running → kill → stopped → delete', async (t) => {
   const b = bundle(t, args('echo on-stderr >&2; echo started > /tmp/started; exec sleep 600'));
@@ -235,17 +235,11 @@ t.test('process.terminal: the master of a pty goes to --console-socket; the slav
     c.process.consoleSize = { height: 30, width: 100 };
     c.process.args = ['sh', '-c', 'read line; echo "got $line"; tty; stty size; ps -o pid,stat,tty | grep "^ *1 "; sleep 0.3'];  // the master reads what is left before the slave's hangup
   });
-  const sock = path.join(b.dir, 'console.sock');
-  fs.writeFileSync(path.join(b.dir, 'receiver.py'), RECEIVER);
-  const receiver = background(t, `/usr/bin/python3 ${b.dir}/receiver.py ${sock}`);
-  t.equal(await firstLine(receiver), 'ready');
-  let output = '';
-  receiver.stdout!.on('data', (d) => { output += d; });
-  const done = new Promise((resolve) => receiver.on('exit', resolve));
+  const { sock, done } = await consoleSocket(t, b);
   const r = b.detached(`create -b ${b.bundle} --console-socket ${sock} tty1`);
   t.equal(r.status, 0, r.stderr);
   t.equal(b.oci(['start', 'tty1']).status, 0);
-  await done;
+  const output = await done;
   t.match(output, /^payload \/dev\/ptmx fds 1\n/, 'one fd, runc\'s payload');
   t.match(output, /\ngot typed\n\/dev\/pts\/0\n30 100\n\s+1 [SR]\S*\s+(pts\/0|136,0)\n/, 'stdin, stdout from the pty; its size; the controlling tty of a session (sleeping, or running if caught waking)');
   t.equal(b.oci(['delete', '--force', 'tty1']).status, 0);
