@@ -18,6 +18,8 @@ interface Addon {
   pidfdSignal(pid: number, startTime: string, sig: number): number;
   /** a cgroup v2 directory's device rules: the eBPF program `insns` loaded and attached, 0 or -errno */
   cgroupDevices(dir: string, insns: Buffer): number;
+  /** openat2(root, path, flags | O_CLOEXEC) resolved in the root (RESOLVE_IN_ROOT, no magic links): an fd, or -errno */
+  openInRoot(root: string, path: string, flags: number): number;
   /** the inode of the parent of the user namespace file `path`, or -errno */
   userNsParent(path: string): number;
   /** the CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE), or -errno */

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/nsfs.h>
+#include <linux/openat2.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -167,6 +168,23 @@ Napi::Value NsType(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), type);
 }
 
+// openat2(root, path, flags | O_CLOEXEC) with RESOLVE_IN_ROOT and
+// RESOLVE_NO_MAGICLINKS: a file of a container's root as the container
+// would reach it, whatever links or races it plants; the fd, or -errno.
+Napi::Value OpenInRoot(const Napi::CallbackInfo& info) {
+  std::string root = info[0].As<Napi::String>().Utf8Value();
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  int dir = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return Napi::Number::New(info.Env(), -errno);
+  struct open_how how = {};
+  how.flags = static_cast<uint64_t>(info[2].As<Napi::Number>().Int32Value()) | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  long fd = syscall(SYS_openat2, dir, path.c_str(), &how, sizeof how);
+  int err = errno;
+  close(dir);
+  return Napi::Number::New(info.Env(), fd < 0 ? -err : static_cast<double>(fd));
+}
+
 // The inode of the user namespace that owns (is the parent of) the user
 // namespace file `path` (ioctl NS_GET_PARENT), or -errno (EPERM: it lies
 // outside ours).
@@ -269,6 +287,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("cgroupDevices", Napi::Function::New(env, CgroupDevices));
   exports.Set("pidfdSignal", Napi::Function::New(env, PidfdSignal));
+  exports.Set("openInRoot", Napi::Function::New(env, OpenInRoot));
   return exports;
 }
 

@@ -155,6 +155,20 @@ t.test('a FIFO planted at the container\'s /etc/passwd does not stall exec (nor,
   t.equal(r.stdout, 'home=/\n', 'HOME falls back to /');
 });
 
+t.test('exec reads the container\'s /etc/passwd in its root, even while the container swaps /etc for a link to a host folder', async (t) => {
+  const b = bundle(t, args('cd /; while :; do mv etc e.d; mv e.l etc; mv etc e.l; mv e.d etc; done'));
+  const host = hostFolder(b);
+  fs.writeFileSync(path.join(host, 'passwd'), 'root:x:0:0::/HOST-HOME:/bin/sh\n');
+  fs.symlinkSync(host, path.join(b.rootfs, 'e.l'));
+  running(b, 'c1');
+  const homes = new Set<string>();
+  for (let i = 0; i < 60; i++) {
+    const r = tool('tsoci', ['--root', b.state, 'exec', 'c1', 'sh', '-c', 'echo "$HOME"'], { timeout: 15_000 });
+    homes.add(r.stdout.trim());
+  }
+  t.notOk(homes.has('/HOST-HOME'), `HOME never from the host's file (seen: ${[...homes].join(', ')})`);
+});
+
 t.test('held: the init waiting for start is not open to the container\'s processes (non-dumpable)', async (t) => {
   const b = bundle(t, args('exec sleep 600'));
   const created = b.detached(`create --bundle ${b.bundle} c1`);

@@ -270,11 +270,12 @@ export function resolveInRoot(rootfs: string, inner: string, depth = 0): string 
 
 /** The home directory of a uid in the rootfs's /etc/passwd, or "/". */
 function homeOf(rootfs: string, uid: number): string {
-  const passwd = resolveInRoot(rootfs, '/etc/passwd');
-  let fd = -1;
+  // the container's file, opened as the container would reach it (a running
+  // one, for exec, may swap a directory for a link to the host's meanwhile);
+  // a FIFO or a device there must not stall or flood us
+  const fd = addon().openInRoot(rootfs, '/etc/passwd', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+  if (fd < 0) return '/';
   try {
-    // the container's file: a FIFO or a device there must not stall or flood us
-    fd = fs.openSync(passwd ?? '', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
     if (!fs.fstatSync(fd).isFile()) return '/';
     const buf = Buffer.alloc(1 << 20);
     const text = buf.subarray(0, fs.readSync(fd, buf)).toString('utf8');
@@ -283,7 +284,7 @@ function homeOf(rootfs: string, uid: number): string {
   } catch {
     return '/';
   } finally {
-    if (fd >= 0) fs.closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 
