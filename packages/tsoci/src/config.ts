@@ -8,7 +8,7 @@ import { parseResources, type CgroupPlan } from './cgroup';
 import { parseSeccomp } from './seccomp';
 import { parseDevices, type Device } from './devices';
 import { parseHooks, type Hooks } from './hooks';
-import { CAPS, errno as E, MS, NAMESPACES, addon, checkMap, nsFlag, ToolError, type CapSets, type IdRange, type NsType, type SeccompFilter } from 'tscontainer-core';
+import { CAPS, errno as E, MS, NAMESPACES, O, addon, checkMap, nsFlag, ToolError, type CapSets, type IdRange, type NsType, type SeccompFilter } from 'tscontainer-core';
 
 export interface Mount {
   /** where, inside the container (absolute, no "..") */
@@ -223,13 +223,8 @@ function parseMount(m: unknown, i: number, bundle: string, rootfs: string): Moun
  * container's PATH, symlinks followed as from inside the root. */
 export function findInRoot(rootfs: string, file: string, env: string[], cwd: string): string | undefined {
   const runnable = (p: string) => {
-    const real = resolveInRoot(rootfs, p);
-    try {
-      const st = real && fs.statSync(real);
-      return !!st && st.isFile() && (st.mode & 0o111) !== 0;
-    } catch {
-      return false;
-    }
+    const st = statInRoot(rootfs, p);
+    return !!st && st.isFile() && (st.mode & 0o111) !== 0;
   };
   if (file.includes('/')) return runnable(path.posix.resolve(cwd, file)) ? file : undefined;
   const PATH = env.find((kv) => kv.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -240,32 +235,17 @@ export function findInRoot(rootfs: string, file: string, env: string[], cwd: str
   return undefined;
 }
 
-/** A path inside the root as the host reaches it, links followed inside the root. */
-export function resolveInRoot(rootfs: string, inner: string, depth = 0): string | undefined {
-  if (depth > 40) return undefined;
-  const parts = inner.split('/').filter((p) => p && p !== '.');
-  let at = '/';
-  for (let i = 0; i < parts.length; i++) {
-    if (parts[i] === '..') {
-      at = path.posix.dirname(at);
-      continue;
-    }
-    const next = path.posix.join(at, parts[i]);
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(path.join(rootfs, next));
-    } catch {
-      return undefined;
-    }
-    if (st.isSymbolicLink()) {
-      const target = fs.readlinkSync(path.join(rootfs, next));
-      const rest = parts.slice(i + 1).join('/');
-      const joined = target.startsWith('/') ? target : path.posix.join(at, target);
-      return resolveInRoot(rootfs, `${joined}/${rest}`, depth + 1);
-    }
-    at = next;
+/** What is at a path inside the root, links followed as the kernel follows
+ * them there (openat2 in the root: no race of the container's can lead it
+ * out), or undefined. */
+function statInRoot(rootfs: string, inner: string): fs.Stats | undefined {
+  const fd = addon().openInRoot(rootfs, inner, O.PATH);
+  if (fd < 0) return undefined;
+  try {
+    return fs.fstatSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
-  return path.join(rootfs, at);
 }
 
 /** The home directory of a uid in the rootfs's /etc/passwd, or "/". */
@@ -324,9 +304,9 @@ export function parseProcess(proc: Json, rootfs: string): ProcessSpec {
   const program = findInRoot(rootfs, args[0], env, cwd);
   if (!program) {
     // as runc (Go's LookPath): a path there but not an executable file is "permission denied"
-    const there = args[0].includes('/') && resolveInRoot(rootfs, path.posix.resolve(cwd, args[0]));
+    const there = args[0].includes('/') && statInRoot(rootfs, path.posix.resolve(cwd, args[0])) !== undefined;
     throw new ToolError(!args[0].includes('/') ? `exec: "${args[0]}": executable file not found in $PATH`
-      : there && fs.existsSync(there) ? `exec: "${args[0]}": permission denied`
+      : there ? `exec: "${args[0]}": permission denied`
         : `exec: "${args[0]}": stat ${args[0]}: no such file or directory`);
   }
 
