@@ -4,7 +4,7 @@
 // of the core it uses) into dist/NAME.bundle.js: a tool then starts by
 // compiling one file holding only its own code, not resolving a few dozen
 // modules nor the whole core (1.5 ms of every start). dist/NAME.js, the
-// tool's entry, runs it with V8's code cache of it (dist/NAME.cache, ~1.5 ms
+// tool's entry, runs it with V8's code cache of it (dist/NAME.cache, ~2 ms
 // less again). A folded chain (fold.ts) loads each further tool's dist/NAME.js
 // the same way. Write bin/NAME too, the entry
 // script that starts the tool through the native launcher (from
@@ -36,7 +36,7 @@ const TABLES = { tscgcreate: 'src/create.ts', tscgdelete: 'src/delete.ts' };
 /** dist/NAME.js: runs NAME.bundle.js (a function of Node's module wrapper's
  * parameters) compiled with V8's code cache of it */
 const loader = `// @BIN@: runs @BIN@.bundle.js (the tool, bundled) compiled with V8's code
-// cache of it, made at build time (scripts/code-cache.js): ~1 ms less of every
+// cache of it, made at build time (scripts/code-cache.js): ~2 ms less of every
 // start. A cache V8 rejects (another Node, other flags) or none: just compiled.
 const fs = require('fs');
 const file = __dirname + '/@BIN@.bundle.js';
