@@ -3,9 +3,9 @@
 // tool's bin its entry (src/bin*.ts, the TypeScript it imports and the part
 // of the core it uses) into dist/NAME.bundle.js: a tool then starts by
 // compiling one file holding only its own code, not resolving a few dozen
-// modules nor the whole core (1.5 ms of every start). dist/NAME.js, the
+// modules nor the whole core (1.5 ms of every start). dist/NAME.cjs, the
 // tool's entry, runs it with V8's code cache of it (dist/NAME.cache, ~2 ms
-// less again). A folded chain (fold.ts) loads each further tool's dist/NAME.js
+// less again). A folded chain (fold.ts) loads each further tool's dist/NAME.cjs
 // the same way. Write bin/NAME too, the entry
 // script that starts the tool through the native launcher (from
 // scripts/bin-shim.sh).
@@ -33,7 +33,8 @@ const shim = fs.readFileSync(path.join(__dirname, 'bin-shim.sh'), 'utf8');
 const SOURCES = { tscgdelete: 'bin-delete.ts' };
 /** the source that exports a bin's option table (OPTIONS), if not src/cli.ts */
 const TABLES = { tscgcreate: 'src/create.ts', tscgdelete: 'src/delete.ts' };
-/** dist/NAME.js: runs NAME.bundle.js (a function of Node's module wrapper's
+/** dist/NAME.cjs (CommonJS by its name: Node reads no package.json to
+ * tell): runs NAME.bundle.js (a function of Node's module wrapper's
  * parameters) compiled with V8's code cache of it */
 const loader = `// @BIN@: runs @BIN@.bundle.js (the tool, bundled) compiled with V8's code
 // cache of it, made at build time (scripts/code-cache.js): ~2 ms less of every
@@ -81,7 +82,7 @@ const { updateManPage } = require('./man-options');
 for (const name of fs.readdirSync(packages)) {
   const pkg = JSON.parse(fs.readFileSync(path.join(packages, name, 'package.json'), 'utf8'));
   for (const bin of Object.keys(pkg.bin)) {
-    const outfile = path.join(packages, name, 'dist', `${bin}.js`);
+    const outfile = path.join(packages, name, 'dist', `${bin}.cjs`);
     const bundle = path.join(packages, name, 'dist', `${bin}.bundle.js`);
     esbuild.buildSync({
       ...common,

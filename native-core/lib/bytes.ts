@@ -57,6 +57,13 @@ export function encodeBytes(s: string): Buffer {
 
 /** NUL-separated words (/proc/PID/cmdline, /proc/PID/environ), decoded. */
 export function nulWords(b: Buffer): string[] {
+  // valid UTF-8 throughout (the usual case): one decode, no call per word
+  const text = b.toString('utf8');
+  if (!text.includes('\ufffd')) {
+    const all = text.split('\0');
+    if (all[all.length - 1] === '') all.pop();
+    return all;
+  }
   const words: string[] = [];
   let from = 0;
   for (let i = b.indexOf(0); i >= 0; i = b.indexOf(0, from)) {

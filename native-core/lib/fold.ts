@@ -46,7 +46,7 @@ function which(file: string, env: string[]): string | undefined {
 }
 
 /** The tool a path is, if it is one of ours at our version: PKG/bin/NAME,
- * whose package.json names NAME as a bin and whose dist/NAME.js exports it. */
+ * whose package.json names NAME as a bin and whose dist/NAME.cjs exports it. */
 function ourTool(file: string): Tool | undefined {
   let real: string;
   try {
@@ -60,7 +60,7 @@ function ourTool(file: string): Tool | undefined {
   try {
     const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
     if (pkg.version !== ownVersion() || pkg.bin?.[name] !== `bin/${name}`) return undefined;
-    const tool = (require(path.join(pkgDir, 'dist', `${name}.js`)) as { tool?: Tool }).tool;
+    const tool = (require(path.join(pkgDir, 'dist', `${name}.cjs`)) as { tool?: Tool }).tool;
     return tool?.name === name ? tool : undefined;
   } catch {
     return undefined;

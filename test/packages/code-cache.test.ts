@@ -1,7 +1,7 @@
-// Each tool's dist/NAME.js runs its bundle with V8's code cache made at build
+// Each tool's dist/NAME.cjs runs its bundle with V8's code cache made at build
 // time (scripts/bundle-bins.js, scripts/code-cache.js): this Node accepts the
 // cache; one it rejects, or none, costs only the compile, silently; the bundle
-// still runs as `node dist/NAME.js` and exports its tool for a folded chain.
+// still runs as `node dist/NAME.cjs` and exports its tool for a folded chain.
 import t from 'tap';
 import { spawnSync } from 'child_process';
 import fs = require('fs');
@@ -38,16 +38,16 @@ t.test('a cache V8 rejects, or none, falls back silently', async (t) => {
   for (const [what, bytes] of [['another Node\'s', other], ['garbage', Buffer.from('not a cache')], ['none', null]] as const) {
     if (bytes) fs.writeFileSync(cache, bytes);
     else fs.rmSync(cache);
-    const r = node([path.join(dist, 'tsunshare.js'), '--version']);
+    const r = node([path.join(dist, 'tsunshare.cjs'), '--version']);
     t.same([r.status, r.stdout, r.stderr], [0, `tsunshare from ts-container-tools ${version}\n`, ''], what);
   }
 });
 
-t.test('node dist/NAME.js runs the tool; required, it exports the tool and runs nothing', async (t) => {
+t.test('node dist/NAME.cjs runs the tool; required, it exports the tool and runs nothing', async (t) => {
   for (const { bin, dist } of bins) {
-    const run = node([path.join(dist, `${bin}.js`), '--version']);
+    const run = node([path.join(dist, `${bin}.cjs`), '--version']);
     t.match(run.stdout, version, `${bin} --version`);
-    const req = node(['-e', `const m = require(${JSON.stringify(path.join(dist, `${bin}.js`))}); process.stdout.write(String(m.tool?.name))`, '--', '--version']);
+    const req = node(['-e', `const m = require(${JSON.stringify(path.join(dist, `${bin}.cjs`))}); process.stdout.write(String(m.tool?.name))`, '--', '--version']);
     // tsoci is no link of a chain: it exports no tool
     t.same([req.stdout, req.stderr], [bin === 'tsoci' ? 'undefined' : bin, ''], `${bin} required`);
   }

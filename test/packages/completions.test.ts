@@ -81,7 +81,7 @@ for (const dir of fs.readdirSync(PACKAGES)) {
         t.same(complete(script, [bin, 'echo', '--he']), [], 'the program\'s arguments are not ours');
       }
 
-      const help = spawnSync(process.execPath, [path.join(PACKAGES, dir, 'dist', `${bin}.js`), '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH } }).stdout;
+      const help = spawnSync(process.execPath, [path.join(PACKAGES, dir, 'dist', `${bin}.cjs`), '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH } }).stdout;
       t.same(names.filter((n) => !new RegExp(`(^|[\\s,])${n}(?![\\w-])`, 'm').test(help)), [], 'every option of the table is in --help');
 
       const page = fs.readFileSync(path.join(PACKAGES, dir, `${bin}.1`), 'utf8');

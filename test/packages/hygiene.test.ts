@@ -73,7 +73,7 @@ for (const dir of DIRS) {
     } else {
       for (const b of Object.keys(pkg.bin)) {
         t.ok(files.includes(`bin/${b}`), `bin/${b}`);
-        t.ok(files.includes(`dist/${b}.js`), `dist/${b}.js`);
+        t.ok(files.includes(`dist/${b}.cjs`), `dist/${b}.cjs`);
         t.ok(files.includes(`${b}.1`), `${b}.1`);
       }
     }
