@@ -45,7 +45,7 @@ cleanup() {
   set +e
   trap - EXIT INT TERM HUP
   [ -n "$supervisor" ] && kill -KILL "$supervisor" 2>/dev/null && wait "$supervisor" 2>/dev/null
-  [ -n "$watcher" ] && kill "$watcher" 2>/dev/null
+  [ -n "$watcher" ] && kill "$watcher" 2>/dev/null && wait "$watcher"
   [ -n "$cg" ] && [ -d "/sys/fs/cgroup/memory$cg" ] && tscgdelete --kill -g "memory,pids:$cg"
   for hp in $parents; do rmdir "/sys/fs/cgroup/${hp%%:*}${hp#*:}" 2>/dev/null; done
   [ -n "$run" ] && mountpoint -q "$run/hostns" 2>/dev/null && umount "$run/hostns"
@@ -112,7 +112,12 @@ supervisor=$!
 # bad root), line 3's read or line 6's write would wait forever: a watcher
 # opens both FIFOs itself (read-write, which never blocks) once the launch has
 # exited (a zombie counts), and the script goes on to the launch's status.
-( while [ -r "/proc/$supervisor/stat" ] && [ "$(sed 's/.*) //; s/ .*//' "/proc/$supervisor/stat")" != Z ]; do sleep 0.1; done
+# Stopped, it takes its sleep with it: nothing of the script outlives it.
+( trap 'kill $nap 2>/dev/null; exit' TERM
+  while [ -r "/proc/$supervisor/stat" ] && [ "$(sed 's/.*) //; s/ .*//' "/proc/$supervisor/stat")" != Z ]; do
+    sleep 0.1 & nap=$!
+    wait $nap
+  done
   exec 3<>"$run/pid" 4<>"$run/go" ) 2>/dev/null &
 watcher=$!
 eval "$line3" || pid=
@@ -120,8 +125,9 @@ eval "$line3" || pid=
 eval "$line4"
 [ "$net" = veth ] && eval "$line5"
 eval "$line6"
-kill "$watcher" 2>/dev/null
 set +e
+kill "$watcher" 2>/dev/null && wait "$watcher"
+watcher=
 wait "$supervisor"
 status=$?
 supervisor=

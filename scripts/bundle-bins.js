@@ -76,6 +76,25 @@ function codeCache(bin, bundle, cache) {
   const r = require('child_process').spawnSync(process.execPath, [path.join(__dirname, 'code-cache.js'), bundle, cache, ...argv], { env, stdio: 'ignore' });
   if (!fs.existsSync(cache)) console.error(`bundle-bins: ${path.basename(bundle)}: no code cache (status ${r.status})`);
 }
+/** The clone's own bin/NAME (on PATH after ./setup): a #! line that runs
+ * the launcher on the tool's JavaScript directly, without the ~0.6 ms of a
+ * shell's start that the portable script in the package (which finds the
+ * core wherever npm put it) costs. The kernel takes one #! line of up to 255
+ * bytes and an interpreter path without blanks; past that, or with no
+ * launcher for this machine, bin/NAME is a link to the package's script. */
+function cloneBin(bin, js, script) {
+  const root = fs.realpathSync(path.join(__dirname, '..'));
+  const launcher = path.join(root, 'native-core', 'prebuilds', `linux-${process.arch}`, 'tscore-exec');
+  const line = `#!${launcher} --launch=${fs.realpathSync(js)}\n`;
+  const file = path.join(root, 'bin', bin);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.rmSync(file, { force: true });
+  if (Buffer.byteLength(line) <= 256 && !/\s/.test(launcher) && fs.existsSync(launcher)) {
+    fs.writeFileSync(file, `${line}# ${bin}, as this clone builds it (scripts/bundle-bins.js): the kernel runs the line above\n`, { mode: 0o755 });
+  } else {
+    fs.symlinkSync(path.relative(path.dirname(file), script), file);
+  }
+}
 const { writeCompletions } = require('./completions');
 const { updateManPage } = require('./man-options');
 
@@ -100,6 +119,7 @@ for (const name of fs.readdirSync(packages)) {
     fs.mkdirSync(path.dirname(script), { recursive: true });
     fs.writeFileSync(script, shim.replaceAll('@BIN@', bin).replaceAll('@PKG@', pkg.name), { mode: 0o755 });
     fs.chmodSync(script, 0o755);
+    cloneBin(bin, outfile, script);
     // from the option table and the usage text: completions/BIN.bash, the page's OPTIONS
     try {
       writeCompletions(path.join(packages, name), bin, TABLES[bin] ?? 'src/cli.ts');

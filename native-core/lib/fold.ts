@@ -45,8 +45,25 @@ function which(file: string, env: string[]): string | undefined {
   return undefined;
 }
 
-/** The tool a path is, if it is one of ours at our version: PKG/bin/NAME,
- * whose package.json names NAME as a bin and whose dist/NAME.cjs exports it. */
+/** PKG/dist/NAME.cjs, as a clone's own bin/NAME names it on its #! line
+ * (scripts/bundle-bins.js), or undefined */
+function launchedScript(file: string): string | undefined {
+  const head = Buffer.alloc(256);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const text = head.toString('utf8', 0, fs.readSync(fd, head, 0, head.length, 0));
+    return /^#!\S+ --launch=(\/[^\n]*\/dist\/[^/\n]+\.cjs)\n/.exec(text)?.[1];
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** The tool a path is, if it is one of ours at our version: PKG/bin/NAME (or
+ * a clone's bin/NAME that launches PKG/dist/NAME.cjs), whose package.json
+ * names NAME as a bin and whose dist/NAME.cjs exports it. */
 function ourTool(file: string): Tool | undefined {
   let real: string;
   try {
@@ -54,9 +71,10 @@ function ourTool(file: string): Tool | undefined {
   } catch {
     return undefined;
   }
-  const name = path.basename(real);
-  const pkgDir = path.dirname(path.dirname(real));
-  if (path.basename(path.dirname(real)) !== 'bin') return undefined;
+  const js = launchedScript(real);
+  const name = js ? path.basename(js, '.cjs') : path.basename(real);
+  const pkgDir = path.dirname(path.dirname(js ?? real));
+  if (!js && path.basename(path.dirname(real)) !== 'bin') return undefined;
   try {
     const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
     if (pkg.version !== ownVersion() || pkg.bin?.[name] !== `bin/${name}`) return undefined;

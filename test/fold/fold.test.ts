@@ -70,7 +70,8 @@ t.test('strace: a folded chain is one Node exec and one tscore-exec exec before 
   sh(`tscgcreate -g memory:${cg}`);
   const r = sh(`strace -f -qq -e trace=execve -e status=successful tscgexec -g memory:${cg} tsunshare -UpmnuiC --fork -r --mount-proc tsreexec true 2>&1 >/dev/null`);
   const execs = r.stdout.split('\n').filter((l) => /execve\(/.test(l)).map((l) => l.match(/execve\("([^"]+)"/)![1]);
-  t.same(execs.map((e) => path.basename(e)), ['tscgexec', 'tscore-exec', 'node', 'tscore-exec', 'true'], execs.join(' '));
+  // the clone's bin/tscgexec is a #! line the kernel runs as the launcher: no exec of its own
+  t.same(execs.map((e) => path.basename(e)), ['tscgexec', 'node', 'tscore-exec', 'true'], execs.join(' '));
   const dry = sh(`tscgexec --dry-run -g memory:${cg} tsunshare -UpmnuiC --fork -r --mount-proc tsreexec --hostname box true`);
   // tscgexec's child joins, and the links folded into it follow, as the child's
   t.match(dry.stdout, /^tscgexec: {3}child: write\(.*tasks", "0"\)\ntsunshare: {3}child: tsunshare -UpmnuiC .*: folded, run in this process\ntsunshare: {3}child: unshare\(/m);
@@ -88,7 +89,7 @@ t.test('the whole container as one command line: one Node start, the same as unf
   t.match(r.stdout, /^0\n\s+0\s+100000\s+65536\n2\nbox\nbin\ndev\n/);
   const execs = sh(`strace -f -qq -e trace=execve -e status=successful ${chain} 2>&1 >/dev/null`).stdout
     .split('\n').filter((l) => /execve\(/.test(l)).map((l) => path.basename(l.match(/execve\("([^"]+)"/)![1]));
-  t.same(execs.slice(0, 4), ['tscgcreate', 'tscore-exec', 'node', 'tscore-exec'], 'one Node exec, one tscore-exec exec');
+  t.same(execs.slice(0, 3), ['tscgcreate', 'node', 'tscore-exec'], 'one Node exec, one tscore-exec exec');
   t.equal(execs.filter((e) => e === 'node').length, 1);
 });
 

@@ -30,16 +30,21 @@ function py(t: Test, code: string, env: NodeJS.ProcessEnv = process.env) {
   return sh(`python3 ${file}`, { env });
 }
 
-t.test('a blocked SIGUSR1 and an ignored real-time signal stay so, with and without --fork', async (t) => {
-  for (const fork of [[], ['--fork']]) {
-    const r = py(t, `signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # Python ignores it; Node does too
+t.test('a blocked SIGUSR1 and an ignored real-time signal stay so, with and without --fork, by either bin', async (t) => {
+  // the clone's bin/ (a #! line: the launcher), and the npm package's /bin/sh script
+  const bins = [path.resolve(__dirname, '..', '..', 'bin', 'tsunshare'), path.resolve(__dirname, '..', '..', 'packages', 'tsunshare', 'bin', 'tsunshare')];
+  for (const bin of bins) {
+    for (const fork of [[], ['--fork']]) {
+      const r = py(t, `signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # Python ignores it; Node does too
 signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
 signal.signal(40, signal.SIG_IGN)
-os.execvp("tsunshare", ["tsunshare", "-m", *${JSON.stringify(fork)}, "sh", "-c", ${JSON.stringify(STATUS)}])`);
-    const s = sigs(r.stdout);
-    t.equal(BigInt('0x' + s.SigBlk) & (1n << 9n), 1n << 9n, `SIGUSR1 blocked ${fork}`);
-    t.equal(BigInt('0x' + s.SigIgn) & (1n << 39n), 1n << 39n, `signal 40 ignored ${fork}`);
-    t.equal(BigInt('0x' + s.SigIgn) & (1n << 12n), 0n, `SIGPIPE not ignored ${fork}`);
+os.execv(${JSON.stringify(bin)}, ["tsunshare", "-m", *${JSON.stringify(fork)}, "sh", "-c", ${JSON.stringify(STATUS)}])`);
+      const s = sigs(r.stdout);
+      const how = `${fork} (${path.relative(path.resolve(__dirname, '..', '..'), bin)})`;
+      t.equal(BigInt('0x' + s.SigBlk) & (1n << 9n), 1n << 9n, `SIGUSR1 blocked ${how}`);
+      t.equal(BigInt('0x' + s.SigIgn) & (1n << 39n), 1n << 39n, `signal 40 ignored ${how}`);
+      t.equal(BigInt('0x' + s.SigIgn) & (1n << 12n), 0n, `SIGPIPE not ignored ${how}`);
+    }
   }
 });
 
@@ -108,29 +113,44 @@ t.test('ps shows the tool, not the plan: the --fork parent is `tsunshare ...`', 
   t.equal(exact.stdout, '', 'pgrep -xf of the program does not');
 });
 
-/** Run `argv` (a tool first) from /, with exactly `env` in its order, from python3. */
-function withEnv(t: Test, env: [string, string][], argv: string[]) {
-  const file = argv[0].includes('/') ? argv[0] : `${ROOT_BIN}/${argv[0]}`;
+/** Run `argv` (a tool first) from /, with exactly `env` in its order, from
+ * python3; the tool's file is `file`, else the clone's bin/. */
+function withEnv(t: Test, env: [string, string][], argv: string[], file = argv[0].includes('/') ? argv[0] : `${ROOT_BIN}/${argv[0]}`) {
   return py(t, `os.chdir("/")\nos.execve(${JSON.stringify(file)}, ${JSON.stringify(argv)}, dict(${JSON.stringify(env)}))`);
 }
 const ROOT_BIN = path.resolve(__dirname, '..', '..', 'bin');
 const base = (): [string, string][] => [['PATH', `${ROOT_BIN}:/usr/bin:/bin`], ['PWD', '/']];
-/** The environment as the bin's /bin/sh hands it on (dash exports in an order of its own). */
+/** The environment as a /bin/sh script hands it on (dash exports in an order of its own). */
 const viaSh = (t: Test, env: [string, string][]) => withEnv(t, env, ['/bin/sh', '-c', 'exec env']).stdout;
 const sorted = (text: string) => text.split('\n').sort().join('\n');
 const lines = (env: [string, string][]) => env.map(([k, v]) => `${k}=${v}\n`).join('');
+/** The two ways in: the clone's bin/tsunshare, a #! line the kernel runs as
+ * the launcher (the caller's environment exactly), and the npm package's
+ * /bin/sh script (as dash hands it on). */
+const ENTRIES = [
+  { way: 'the clone\'s bin/', file: path.join(ROOT_BIN, 'tsunshare'), expect: (_t: Test, env: [string, string][]) => lines(env) },
+  { way: 'the package\'s sh script', file: path.resolve(__dirname, '..', '..', 'packages', 'tsunshare', 'bin', 'tsunshare'), expect: viaSh },
+];
+
+t.test('the clone\'s bin/TOOL is a #! line naming the launcher and the tool\'s JavaScript', async (t) => {
+  const line = fs.readFileSync(path.join(ROOT_BIN, 'tsunshare'), 'utf8').split('\n')[0];
+  t.match(line, /^#!\/\S+\/prebuilds\/linux-(x64|arm64)\/tscore-exec --launch=\/\S+\/packages\/tsunshare\/dist\/tsunshare\.cjs$/);
+  t.equal(fs.readFileSync(path.join(ROOT_BIN, 'tsunshare'), 'utf8').split('\n')[0].length <= 255, true, 'within the kernel\'s #! limit');
+});
 
 t.test('NODE_OPTIONS steers the program\'s Node, not the tool\'s: its --require does not run in the tool, env shows it in place', async (t) => {
   const dir = scratch(t);
   fs.writeFileSync(path.join(dir, 'x.js'), `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'ran'))}, '')\n`);
   const env: [string, string][] = [['A', '1'], ['NODE_OPTIONS', `--require=${dir}/x.js`], ...base(), ['B', '2']];
-  const expected = viaSh(t, env);
-  t.equal(sorted(expected), sorted(lines(env)));
-  t.notMatch(expected, /NODE_OPTIONS.*\n$/, 'not the last entry: its place is told');
-  const r = withEnv(t, env, ['tsunshare', 'env']);
-  t.equal(r.stdout, expected, r.stderr);
-  t.equal(r.stderr, '');
-  t.notOk(fs.existsSync(path.join(dir, 'ran')), 'x.js did not run in the tool');
+  t.notMatch(viaSh(t, env), /NODE_OPTIONS.*\n$/, 'not the last entry: its place is told');
+  for (const { way, file, expect } of ENTRIES) {
+    const expected = expect(t, env);
+    t.equal(sorted(expected), sorted(lines(env)));
+    const r = withEnv(t, env, ['tsunshare', 'env'], file);
+    t.equal(r.stdout, expected, `${way}: ${r.stderr}`);
+    t.equal(r.stderr, '');
+    t.notOk(fs.existsSync(path.join(dir, 'ran')), `${way}: x.js did not run in the tool`);
+  }
   const probe = withEnv(t, env, ['tsunshare', 'node', '-e', '0']);
   t.equal(probe.status, 0, probe.stderr);
   t.ok(fs.existsSync(path.join(dir, 'ran')), 'it runs in the program\'s Node');
@@ -138,29 +158,35 @@ t.test('NODE_OPTIONS steers the program\'s Node, not the tool\'s: its --require 
 
 t.test('NODE_EXTRA_CA_CERTS of a missing file: no warning from the tool, the program sees it', async (t) => {
   const env: [string, string][] = [...base(), ['NODE_EXTRA_CA_CERTS', '/nonexistent/ca.pem'], ['C', '3']];
-  const node = withEnv(t, env, ['tsunshare', 'node', '-e', '0']);
-  t.match(node.stderr, /extra certs/, 'Node itself warns (in the program)');
-  t.equal((node.stderr.match(/extra certs/g) ?? []).length, 1, 'once: the program\'s Node only');
-  const r = withEnv(t, env, ['tsunshare', 'env']);
-  t.equal(r.stderr, '');
-  t.equal(r.stdout, viaSh(t, env));
+  for (const { way, file, expect } of ENTRIES) {
+    const node = withEnv(t, env, ['tsunshare', 'node', '-e', '0'], file);
+    t.match(node.stderr, /extra certs/, `${way}: Node itself warns (in the program)`);
+    t.equal((node.stderr.match(/extra certs/g) ?? []).length, 1, `${way}: once: the program's Node only`);
+    const r = withEnv(t, env, ['tsunshare', 'env'], file);
+    t.equal(r.stderr, '');
+    t.equal(r.stdout, expect(t, env), way);
+  }
 });
 
 t.test('a caller\'s entry named as a held one passes through untouched', async (t) => {
   const env: [string, string][] = [['TSCORE_HELD_NODE_OPTIONS', '--bogus'], ...base(), ['NODE_DEBUG', 'x'], ['TSCORE_HELD_A', '1']];
-  const r = withEnv(t, env, ['tsunshare', 'env']);
-  t.equal(r.stdout, viaSh(t, env), r.stderr);
-  t.equal(sorted(r.stdout), sorted(lines(env)));
+  for (const { way, file, expect } of ENTRIES) {
+    const r = withEnv(t, env, ['tsunshare', 'env'], file);
+    t.equal(r.stdout, expect(t, env), `${way}: ${r.stderr}`);
+    t.equal(sorted(r.stdout), sorted(lines(env)));
+  }
 });
 
 t.test('a folded chain gives its last program the caller\'s exact environment', async (t) => {
   const dir = scratch(t);
   fs.writeFileSync(path.join(dir, 'x.js'), `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'ran'))}, '')\n`);
   const env: [string, string][] = [['NODE_OPTIONS', `--require=${dir}/x.js`], ...base(), ['NODE_EXTRA_CA_CERTS', '/nonexistent'], ['Z', '']];
-  const r = withEnv(t, env, ['tsunshare', '-m', 'tsunshare', '-u', 'tsunshare', '-i', 'env']);
-  t.equal(r.stdout, viaSh(t, env), r.stderr);
-  t.equal(r.stderr, '');
-  t.notOk(fs.existsSync(path.join(dir, 'ran')));
+  for (const { way, file, expect } of ENTRIES) {
+    const r = withEnv(t, env, ['tsunshare', '-m', 'tsunshare', '-u', 'tsunshare', '-i', 'env'], file);
+    t.equal(r.stdout, expect(t, env), `${way}: ${r.stderr}`);
+    t.equal(r.stderr, '');
+    t.notOk(fs.existsSync(path.join(dir, 'ran')));
+  }
 });
 
 t.test('the launcher starts the tool\'s Node with one V8 worker thread, the caller\'s NODE_* held', async (t) => {

@@ -183,6 +183,7 @@ void fail_exit_said(struct ctx *c) __attribute__((noreturn));
 int step_on_failure(struct ctx *c, char **w, int n);
 void undo_all(struct ctx *c);
 void say(const char *a, const char *b, const char *d, const char *e); /* "TOOL: abde" on stderr */
+const char *errtext(int err); /* strerror() as glibc words it (errtext.h) */
 void set_tool_name(const char *name); /* the TOOL of say() */
 
 #endif

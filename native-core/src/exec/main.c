@@ -311,7 +311,7 @@ int main(int argc, char **argv)
 {
 	const char *plan_fd = environ[0] && !environ[1] ? getenv("TSCORE_PLAN") : NULL;
 	if (!plan_fd) {
-		if (argc >= 3 && strcmp(argv[1], "--launch") == 0) {
+		if (argc >= 3 && (strcmp(argv[1], "--launch") == 0 || strncmp(argv[1], "--launch=", 9) == 0)) {
 			const char *name = strrchr(argv[2], '/');
 			g_tool = name ? name + 1 : argv[2];
 			return launch(argc, argv);

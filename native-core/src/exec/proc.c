@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <signal.h>
@@ -367,6 +368,83 @@ int step_pdeathsig(struct ctx *c, char **w, int n)
 
 extern char **environ;
 
+/* execve PATH; a file the kernel will not run (ENOEXEC: a script without
+ * #!) is run by /bin/sh, as glibc's execvp does */
+static void exec_or_sh(const char *path, char **argv)
+{
+	execve(path, argv, environ);
+	if (errno != ENOEXEC)
+		return;
+	int n = 0;
+	while (argv[n])
+		n++;
+	char **sh = malloc(sizeof(char *) * ((size_t)n + 2));
+	if (!sh)
+		return;
+	sh[0] = "/bin/sh";
+	sh[1] = (char *)path;
+	memcpy(&sh[2], &argv[1], sizeof(char *) * (size_t)n); /* from argv[1], with its NULL */
+	execve("/bin/sh", sh, environ);
+	free(sh);
+}
+
+/* execvp() as glibc has it, the C library util-linux's tools run under (this
+ * program is linked with musl): PATH, or "/bin:/usr/bin" where it is unset;
+ * an empty entry is the current directory; a search goes on past ENOENT,
+ * ENOTDIR, EACCES, ESTALE, ENODEV and ETIMEDOUT, and ends with EACCES if it
+ * met one. Returns only on failure, errno set. */
+static void exec_search(const char *file, char **argv)
+{
+	if (!*file) {
+		errno = ENOENT;
+		return;
+	}
+	if (strchr(file, '/')) {
+		exec_or_sh(file, argv);
+		return;
+	}
+	size_t flen = strlen(file);
+	if (flen > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin";
+	int eacces = 0;
+	errno = ENOENT;
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t dlen = (size_t)(end - p);
+		char buf[PATH_MAX];
+		if (dlen + flen + 2 <= sizeof buf) {
+			memcpy(buf, p, dlen);
+			if (dlen)
+				buf[dlen++] = '/';
+			memcpy(buf + dlen, file, flen + 1);
+			exec_or_sh(buf, argv);
+			switch (errno) {
+			case EACCES:
+				eacces = 1;
+				break;
+			case ENOENT:
+			case ENOTDIR:
+			case ESTALE:
+			case ENODEV:
+			case ETIMEDOUT:
+				break;
+			default:
+				return;
+			}
+		}
+		if (!*end)
+			break;
+		p = end;
+	}
+	if (eacces)
+		errno = EACCES;
+}
+
 /* execvp FILE with the K words as argv, in the plan's environment (so PATH
  * is the program's) and the caller's signal state; if that fails, say why
  * and exit 127 (not found) or 126 (found, not runnable), as the shell does */
@@ -382,14 +460,14 @@ static void exec_or_exit(const struct ctx *c, const char *file, char **words, in
 	restore_caller(c);
 	environ = c->envp ? c->envp : no_env;
 	seccomp_at_exec(c);
-	execvp(file, argv);
+	exec_search(file, argv);
 	int err = errno;
 	/* the name may be a container's (its SHELL): no control bytes to the terminal */
 	size_t len = strlen(file);
 	char *shown = malloc(len + 1);
 	for (size_t k = 0; shown && k <= len; k++)
 		shown[k] = k < len && ((unsigned char)file[k] < 0x20 || file[k] == 0x7f) ? '?' : file[k];
-	say("failed to execute ", shown ? shown : "the program", ": ", strerror(err));
+	say("failed to execute ", shown ? shown : "the program", ": ", errtext(err));
 	_exit(err == ENOENT ? 127 : 126);
 }
 

@@ -6,10 +6,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "errtext.h"
+
+const char *errtext(int err)
+{
+	static char unknown[32];
+	if (err >= 0 && (size_t)err < sizeof errtexts / sizeof errtexts[0] && errtexts[err])
+		return errtexts[err];
+	snprintf(unknown, sizeof unknown, "Unknown error %d", err);
+	return unknown;
+}
 
 /* A step's LABEL may carry explanations after the printed form:
  *   DESCRIBED \x1f ERRNO \x1f LINE \x1f ERRNO \x1f LINE ...
@@ -33,11 +45,11 @@ void say_failed(const char *label, int err)
 		at = next;
 	}
 	if (!sep) {
-		say(label, " failed: ", strerror(err), NULL);
+		say(label, " failed: ", errtext(err), NULL);
 		return;
 	}
 	char *described = strndup(label, (size_t)(sep - label));
-	say(described ? described : label, " failed: ", strerror(err), NULL);
+	say(described ? described : label, " failed: ", errtext(err), NULL);
 }
 
 /* watch-counter PATH KEY SIG MESSAGE: in the waiting parent of a fork, read

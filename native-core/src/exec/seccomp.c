@@ -267,7 +267,7 @@ int step_seccomp(struct ctx *c, char **args, int n)
 void seccomp_at_exec(const struct ctx *c)
 {
 	if (c->seccomp && load(c->seccomp) < 0) {
-		say("seccomp(SECCOMP_SET_MODE_FILTER) failed: ", strerror(errno), NULL, NULL);
+		say("seccomp(SECCOMP_SET_MODE_FILTER) failed: ", errtext(errno), NULL, NULL);
 		_exit(1);
 	}
 }
