@@ -12,7 +12,7 @@ import { ROOT, scratch } from '../lib/run';
 /** A PATH of the programs setup looks for, but for those left `missing`. */
 function fakePath(dir: string, missing: string[]): string {
   const wanted = ['dirname', 'sed', 'node', 'pnpm', 'npm', 'busybox', 'newuidmap', 'ip', 'setpriv', 'hyperfine', 'strace', 'qemu-system-x86_64',
-    'aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-g++', 'qemu-aarch64-static', 'podman', 'conmon', 'containerd', 'runc', 'script'];
+    'aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-g++', 'musl-gcc', 'qemu-aarch64-static', 'podman', 'conmon', 'containerd', 'runc', 'script'];
   for (const name of wanted.filter((w) => !missing.includes(w))) {
     const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
     if (found) fs.symlinkSync(found, path.join(dir, name));
