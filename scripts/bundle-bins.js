@@ -90,7 +90,9 @@ function cloneBin(bin, js, script) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.rmSync(file, { force: true });
   if (Buffer.byteLength(line) <= 256 && !/\s/.test(launcher) && fs.existsSync(launcher)) {
-    fs.writeFileSync(file, `${line}# ${bin}, as this clone builds it (scripts/bundle-bins.js): the kernel runs the line above\n`, { mode: 0o755 });
+    const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
+    fs.writeFileSync(file, `${line}# ${bin}, as this clone builds it (scripts/bundle-bins.js): the kernel runs the line above; a shell, the one below\n` +
+      `exec ${q(launcher)} ${q(`--launch=${fs.realpathSync(js)}`)} "$0" "$@"\n`, { mode: 0o755 });
   } else {
     fs.symlinkSync(path.relative(path.dirname(file), script), file);
   }

@@ -22,7 +22,7 @@
 // TSCORE_NO_FOLD=1 in the first link's environment turns folding off.
 import fs = require('fs');
 import path = require('path');
-import { envTable } from './entry';
+import { callerRecord, envTable } from './entry';
 import { runFileSteps } from './filesteps';
 import type { ToolError } from './errors';
 import { print, type Step } from './plan';
@@ -46,18 +46,41 @@ function which(file: string, env: string[]): string | undefined {
 }
 
 /** PKG/dist/NAME.cjs, as a clone's own bin/NAME names it on its #! line
- * (scripts/bundle-bins.js), or undefined */
+ * (scripts/bundle-bins.js), if that line runs the launcher this tool was
+ * started by (run, another interpreter would do something else); or undefined */
 function launchedScript(file: string): string | undefined {
   const head = Buffer.alloc(256);
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
     const text = head.toString('utf8', 0, fs.readSync(fd, head, 0, head.length, 0));
-    return /^#!\S+ --launch=(\/[^\n]*\/dist\/[^/\n]+\.cjs)\n/.exec(text)?.[1];
+    const m = /^#!(\/\S+) --launch=(\/[^\n]*\/dist\/[^/\n]+\.cjs)\n/.exec(text);
+    const launcher = callerRecord()?.exe;
+    return m && launcher && fs.realpathSync(m[1]) === fs.realpathSync(launcher) ? fs.realpathSync(m[2]) : undefined;
   } catch {
     return undefined;
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Whether `file` may run as code in this process: it and every folder
+ * above it belong to root or to whoever runs this, and no one else may
+ * write to them (a folder all may write to only with the sticky bit, as
+ * /tmp). A folded link's JavaScript runs here, before the steps that would
+ * change who runs it (-S, a user namespace), as whoever started the tool. */
+function trusted(file: string): boolean {
+  const me = process.geteuid?.() ?? 0;
+  for (let p = file; ; p = path.dirname(p)) {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return false;
+    }
+    if (st.uid !== 0 && st.uid !== me) return false;
+    if (st.mode & 0o022 && !(st.isDirectory() && st.mode & 0o1000)) return false;
+    if (p === path.dirname(p)) return true;
   }
 }
 
@@ -75,10 +98,13 @@ function ourTool(file: string): Tool | undefined {
   const name = js ? path.basename(js, '.cjs') : path.basename(real);
   const pkgDir = path.dirname(path.dirname(js ?? real));
   if (!js && path.basename(path.dirname(real)) !== 'bin') return undefined;
+  const code = [path.join(pkgDir, 'package.json'), ...['.cjs', '.bundle.js', '.cache'].map((ext) => path.join(pkgDir, 'dist', `${name}${ext}`))];
+  // (a tool without its code cache just compiles)
+  if (!code.every((f) => trusted(f) || (f.endsWith('.cache') && !fs.existsSync(f)))) return undefined;
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+    const pkg = JSON.parse(fs.readFileSync(code[0], 'utf8'));
     if (pkg.version !== ownVersion() || pkg.bin?.[name] !== `bin/${name}`) return undefined;
-    const tool = (require(path.join(pkgDir, 'dist', `${name}.cjs`)) as { tool?: Tool }).tool;
+    const tool = (require(code[1]) as { tool?: Tool }).tool;
     return tool?.name === name ? tool : undefined;
   } catch {
     return undefined;
@@ -120,10 +146,11 @@ export function fold(first: Planned, run = true, argv: string[] = []): Planned {
     if ('print' in next) break;
     // its file work would run before the steps above, which it may need after
     if (next.files?.length && planned.steps.length > 1) break;
-    planned = {
-      ...next,
-      steps: [...planned.steps.slice(0, -1), { op: 'tool', name: tool.name, argv: last.argv, from: tailAt(argv, last.argv) }, ...next.steps],
-    };
+    const steps: Step[] = [...planned.steps.slice(0, -1), { op: 'tool', name: tool.name, argv: last.argv, from: tailAt(argv, last.argv) }, ...next.steps];
+    // a link that runs from a sealed copy of the executor: the whole plan
+    // does, from its first step (the only place the step works)
+    const sealed = steps.some((s) => s.op === 'sealed-exe');
+    planned = { ...next, steps: sealed ? [{ op: 'sealed-exe' }, ...steps.filter((s) => s.op !== 'sealed-exe')] : steps };
   }
   return planned;
 }

@@ -63,6 +63,8 @@ function handover(tool: string, argv: string[], steps: Step[], env: string[]): n
   const exe = executorPath();
   const record = callerRecord();
   const head: Step[] = [...(record ? [{ op: 'caller' as const, record }] : []), { op: 'environ', vars: env }];
+  // a plan run from a sealed copy of the executor says so first of all
+  if (steps[0]?.op === 'sealed-exe') head.unshift(steps.shift()!);
   // one conversion of the whole plan: NUL-terminated words
   const fd = addon().memfd(encodeBytes(encode([...head, ...steps]).map((w) => `${w}\0`).join('')));
   if (fd < 0) throw new ToolError(`cannot hand the plan to ${exe}: ${addon().strerror(-fd)}`);

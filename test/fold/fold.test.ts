@@ -100,3 +100,36 @@ t.test('tsmaproot before tsunshare: the maps of the namespace it creates, folded
   t.equal(bad.status, 1);
   t.equal(bad.stderr, "tsmaproot: expected a PID, or tsunshare (for the namespace it creates), not 'ls' (try 'tsmaproot --help')\n");
 });
+
+/** A look-alike of our packages in a scratch folder: PKG/package.json (our
+ * version, a bin tsevil), PKG/dist/tsevil.cjs (which, run, leaves a mark),
+ * and PKG/tsevil, whose #! line names `interpreter --launch=PKG/dist/tsevil.cjs`. */
+function lookAlike(t: Test, interpreter: string, owner: number) {
+  const pkg = path.join(scratch(t), 'evil');
+  const mark = path.join(pkg, '..', 'ran');
+  fs.mkdirSync(path.join(pkg, 'dist'), { recursive: true });
+  const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ version, bin: { tsevil: 'bin/tsevil' } }));
+  fs.writeFileSync(path.join(pkg, 'dist', 'tsevil.cjs'), `require('fs').writeFileSync(${JSON.stringify(mark)}, String(process.geteuid()));\n`);
+  fs.writeFileSync(path.join(pkg, 'dist', 'tsevil.bundle.js'), '');
+  fs.writeFileSync(path.join(pkg, 'tsevil'), `#!${interpreter} --launch=${path.join(pkg, 'dist', 'tsevil.cjs')}\n`, { mode: 0o755 });
+  for (const f of [pkg, path.join(pkg, 'dist'), path.join(pkg, 'package.json'), path.join(pkg, 'dist', 'tsevil.cjs'), path.join(pkg, 'dist', 'tsevil.bundle.js'), path.join(pkg, 'tsevil')]) fs.chownSync(f, owner, owner);
+  return { file: path.join(pkg, 'tsevil'), mark };
+}
+const LAUNCHER = path.join(ROOT, 'native-core', 'prebuilds', `linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`, 'tscore-exec');
+
+t.test('folding runs no JavaScript a user could plant: not one another user owns, nor one whose #! line names another interpreter', async (t) => {
+  // run, each would be the program, run as nobody (-S); folded, its code would run here, as root
+  const nobodys = lookAlike(t, LAUNCHER, 65534);
+  const r = sh(`tsunshare -S 65534 -G 65534 --dry-run ${nobodys.file}`);
+  t.notMatch(r.stdout, /folded/, 'a look-alike that nobody owns: not folded');
+  t.notOk(fs.existsSync(nobodys.mark), 'and its code did not run');
+  const other = lookAlike(t, '/bin/false', 0);
+  const s = sh(`tsunshare -S 65534 -G 65534 --dry-run ${other.file}`);
+  t.notMatch(s.stdout, /folded/, 'a look-alike whose #! line runs /bin/false: not folded');
+  t.notOk(fs.existsSync(other.mark), 'and its code did not run');
+  // the control: root's, and naming the launcher, it is taken for one of ours
+  const roots = lookAlike(t, LAUNCHER, 0);
+  sh(`tsunshare -S 65534 -G 65534 --dry-run ${roots.file}`);
+  t.ok(fs.existsSync(roots.mark), 'the same, root\'s and run by the launcher, is required (and so the two above are told apart by owner and interpreter only)');
+});

@@ -191,7 +191,9 @@ t.test('--help, --version, --dry-run', async (t) => {
   t.match(tool('tsnsenter', ['-V']).stdout, /^tsnsenter from ts-container-tools /);
   const dry = tool('tsnsenter', ['--dry-run', '-t', self, '-a', '-r', '-w', 'true']);
   t.equal(dry.status, 0, dry.stderr);
-  t.match(dry.stdout, new RegExp(`^prctl\\(PR_SET_DUMPABLE, 0\\)\\npidfd_open\\(${self}\\) as pidfd\\nopen\\("/proc/${self}/root"`));
+  // entering the target's files: from a sealed copy of the executor first (CVE-2019-5736)
+  t.match(dry.stdout, new RegExp(`^execveat\\(a copy of /proc/self/exe in a memfd sealed against writing\\), unless run from one\\nprctl\\(PR_SET_DUMPABLE, 0\\)\\npidfd_open\\(${self}\\) as pidfd\\nopen\\("/proc/${self}/root"`));
+  t.notMatch(tool('tsnsenter', ['--dry-run', '-t', self, '-u', 'true']).stdout, /sealed/, 'but not for a program of the host\'s files');
   t.match(dry.stdout, /poll\(pidfd of \d+\): still running\nsetns\(pidfd of \d+, /);
   t.match(dry.stdout, /fchdir\(rootfd .*\)\nchroot\("\."\)\nfchdir\(wdfd/);
 });

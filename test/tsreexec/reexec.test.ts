@@ -49,6 +49,18 @@ t.test('--init: orphans are reaped, signals reach the program, its status is ret
   t.equal(code, 3, 'SIGTERM to the init reached the program, whose status came back');
 });
 
+t.test('--init passes SIGRTMIN (34) on too: the executor is linked with musl, whose signal sets leave it out', async (t) => {
+  const run = scratch(t);
+  const box = background(t, handshakeCommand(run, '--init', `sh -c 'trap "exit 4" 34; echo ready; while :; do sleep 0.05; done'`, '-Upm'));
+  t.equal(await firstLine(box), 'ready');
+  const shell = childrenOf(box.pid!).find((p) => fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'tsunshare')!;
+  await until(() => childrenOf(shell).length === 1);
+  const [init] = childrenOf(shell);
+  process.kill(init, 34);
+  const code = await new Promise<number | null>((resolve) => box.on('exit', (c) => resolve(c)));
+  t.equal(code, 4, 'signal 34 to the init reached the program');
+});
+
 t.test('capabilities: --cap-drop all empties every set; --cap-add keeps one; --no-new-privs', async (t) => {
   const status = `grep -E "^(CapEff|CapBnd|CapPrm|CapAmb|NoNewPrivs)" /proc/self/status; hostname x 2>&1 || echo refused`;
   const none = handshake(t, '--cap-drop all --no-new-privs', `sh -c '${status}'`);

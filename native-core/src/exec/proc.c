@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,6 +144,15 @@ static void relay(int sig, siginfo_t *si, void *uc)
 		kill(g_forward_to, sig);
 }
 
+/* Signal masks as the kernel takes them, 64 bits: musl's sigset_t calls
+ * refuse signals 32-34, where glibc (util-linux's) keeps only 32 and 33 for
+ * itself; 34 is SIGRTMIN, a signal like any other to a program. */
+#define KSIG(n) (1ULL << ((n) - 1))
+static int ksigmask(int how, uint64_t set, uint64_t *old)
+{
+	return (int)syscall(SYS_rt_sigprocmask, how, &set, old, sizeof set);
+}
+
 /* The child died of sig: die of it too, so our caller sees 128+sig. */
 static void reraise(int sig) __attribute__((noreturn));
 static void reraise(int sig)
@@ -150,11 +160,9 @@ static void reraise(int sig)
 	if (sig != SIGKILL) {
 		struct rlimit none = { 0, 0 };
 		setrlimit(RLIMIT_CORE, &none); /* the child dumped core already */
-		signal(sig, SIG_DFL);
-		sigset_t s;
-		sigemptyset(&s);
-		sigaddset(&s, sig);
-		sigprocmask(SIG_UNBLOCK, &s, NULL);
+		struct ksigaction dfl = { .handler = SIG_DFL };
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+		ksigmask(SIG_UNBLOCK, KSIG(sig), NULL);
 	}
 	kill(getpid(), sig);
 	_exit(128 + sig);
@@ -316,24 +324,24 @@ int step_wait(struct ctx *c, char **w, int n)
 int step_init(struct ctx *c, char **w, int n)
 {
 	(void)w; (void)n;
-	sigset_t all, old;
-	sigfillset(&all);
+	/* every signal but glibc's own two (32, 33) */
+	uint64_t all = ~(KSIG(32) | KSIG(33)), old;
 	/* the faults a program makes itself, and terminal stops, are not passed on */
 	int own[] = { SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU };
 	for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
-		sigdelset(&all, own[k]);
-	sigprocmask(SIG_BLOCK, &all, &old);
+		all &= ~KSIG(own[k]);
+	ksigmask(SIG_BLOCK, all, &old);
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		ksigmask(SIG_SETMASK, old, NULL);
 		return 0;
 	}
 	c->child = pid;
 	for (;;) {
 		siginfo_t si;
-		int sig = sigwaitinfo(&all, &si);
+		int sig = (int)syscall(SYS_rt_sigtimedwait, &all, &si, NULL, sizeof all);
 		if (sig < 0)
 			continue;
 		if (sig != SIGCHLD) {
@@ -378,12 +386,14 @@ static void exec_or_sh(const char *path, char **argv)
 	int n = 0;
 	while (argv[n])
 		n++;
-	char **sh = malloc(sizeof(char *) * ((size_t)n + 2));
+	char **sh = malloc(sizeof(char *) * ((size_t)n + 3));
 	if (!sh)
 		return;
 	sh[0] = "/bin/sh";
 	sh[1] = (char *)path;
-	memcpy(&sh[2], &argv[1], sizeof(char *) * (size_t)n); /* from argv[1], with its NULL */
+	for (int k = 1; k < n; k++)
+		sh[k + 1] = argv[k];
+	sh[n > 0 ? n + 1 : 2] = NULL;
 	execve("/bin/sh", sh, environ);
 	free(sh);
 }
@@ -391,8 +401,10 @@ static void exec_or_sh(const char *path, char **argv)
 /* execvp() as glibc has it, the C library util-linux's tools run under (this
  * program is linked with musl): PATH, or "/bin:/usr/bin" where it is unset;
  * an empty entry is the current directory; a search goes on past ENOENT,
- * ENOTDIR, EACCES, ESTALE, ENODEV and ETIMEDOUT, and ends with EACCES if it
- * met one. Returns only on failure, errno set. */
+ * ENOTDIR, EACCES, ESTALE, ENODEV and ETIMEDOUT (a name too long for the
+ * kernel ends it), and ends with EACCES if it met one. Unlike glibc 2.36,
+ * an entry of PATH_MAX bytes or more is passed over, never taken for the
+ * current directory. Returns only on failure, errno set. */
 static void exec_search(const char *file, char **argv)
 {
 	if (!*file) {
@@ -416,8 +428,8 @@ static void exec_search(const char *file, char **argv)
 	for (const char *p = path;; p++) {
 		const char *end = strchrnul(p, ':');
 		size_t dlen = (size_t)(end - p);
-		char buf[PATH_MAX];
-		if (dlen + flen + 2 <= sizeof buf) {
+		char buf[PATH_MAX + NAME_MAX + 2];
+		if (dlen < PATH_MAX) {
 			memcpy(buf, p, dlen);
 			if (dlen)
 				buf[dlen++] = '/';

@@ -26,6 +26,11 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
   // from here until the exec, this process will stand in the target's
   // namespaces: keep the target's processes out of it (/proc/PID/*, ptrace)
   const steps: Step[] = [{ op: 'nondumpable' }];
+  // a program found in the target's files (its mounts, a root or directory
+  // of its) may be "#!/proc/self/exe": this executable, run again in the
+  // target and dumpable; then let it be a sealed copy, not the host's file
+  // (CVE-2019-5736)
+  if (o.namespaces.has('mnt') || o.root || o.wd || o.wdns) steps.unshift({ op: 'sealed-exe' });
   const t = o.target;
   // "0": the writer, whichever process runs the step (in a folded chain, not Node's)
   if (o.joinCgroup) steps.push({ op: 'write', path: o.joinCgroup, data: '0' });

@@ -13,7 +13,11 @@ const mountIn = (source: string | null, path: string, fstype: string | null, fla
   mountInRoot(ROOT, source, path, fstype, flags, data);
 
 export function plan(o: ReexecOptions): Step[] {
-  const steps: Step[] = [];
+  // the program comes from the new root, an image's: were it "#!/proc/self/exe"
+  // this executable would run again in the container, dumpable (and --init
+  // stays there as PID 1): let that be a sealed copy, not the host's file
+  // (CVE-2019-5736)
+  const steps: Step[] = o.rootfs ? [{ op: 'sealed-exe' }] : [];
 
   // first, so that a host side that dies never leaves us waiting for it
   if (o.dieWithParent) {
