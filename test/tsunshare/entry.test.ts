@@ -194,6 +194,6 @@ t.test('the launcher starts the tool\'s Node with one V8 worker thread, the call
   // a `node` first on PATH shows what the launcher runs
   fs.writeFileSync(path.join(dir, 'node'), '#!/bin/sh\nprintf "%s\\n" "$@"; env | grep -E "^(TSCORE_HELD_)?NODE_(OPTIONS|EXTRA_CA_CERTS)=" | sort\n', { mode: 0o755 });
   const r = sh(`PATH=${dir}:$PATH NODE_OPTIONS=--x NODE_EXTRA_CA_CERTS=/y tsunshare -m true`);
-  t.equal(r.stdout, `--v8-pool-size=1\n--preserve-symlinks-main\n${path.join(ROOT_BIN, '..', 'packages', 'tsunshare', 'dist', 'tsunshare.cjs')}\n-m\ntrue\n` +
+  t.equal(r.stdout, `--v8-pool-size=1\n--single-threaded-gc\n--preserve-symlinks-main\n${path.join(ROOT_BIN, '..', 'packages', 'tsunshare', 'dist', 'tsunshare.cjs')}\n-m\ntrue\n` +
     'TSCORE_HELD_NODE_EXTRA_CA_CERTS=/y\nTSCORE_HELD_NODE_OPTIONS=--x\n', r.stderr);
 });

@@ -125,7 +125,7 @@ int launch(int argc, char **argv)
 	while (environ[nenv])
 		nenv++;
 	char **env = malloc(sizeof(char *) * (nenv + 2));
-	char **args = malloc(sizeof(char *) * ((size_t)argc + 2));
+	char **args = malloc(sizeof(char *) * ((size_t)argc + 3));
 	char *held = malloc(nenv * 21 + 1); /* "INDEX," each */
 	if (!env || !args || !held)
 		return 1;
@@ -175,13 +175,16 @@ int launch(int argc, char **argv)
 	 * more than all that runs on them in a tool's few milliseconds */
 	args[0] = "node";
 	args[1] = "--v8-pool-size=1";
+	/* and no garbage collection beside the main thread: 0.1-0.5 ms less
+	 * (a flag V8's code cache does not depend on) */
+	args[2] = "--single-threaded-gc";
 	/* JS is a real path already (realpath above) and a .cjs, which Node
 	 * takes as CommonJS without looking for a package.json: ~0.3 ms less
 	 * of resolving the main script */
-	args[2] = "--preserve-symlinks-main";
-	args[3] = js;
-	memcpy(&args[4], &argv[3], sizeof(char *) * (size_t)(argc - 3));
-	args[argc + 1] = NULL;
+	args[3] = "--preserve-symlinks-main";
+	args[4] = js;
+	memcpy(&args[5], &argv[3], sizeof(char *) * (size_t)(argc - 3));
+	args[argc + 2] = NULL;
 	execvpe("node", args, env);
 	int err = errno;
 	say("cannot run node: ", errtext(err), NULL, NULL);
