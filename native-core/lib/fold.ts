@@ -56,7 +56,9 @@ function launchedScript(file: string): string | undefined {
     const text = head.toString('utf8', 0, fs.readSync(fd, head, 0, head.length, 0));
     const m = /^#!(\/\S+) --launch=(\/[^\n]*\/dist\/[^/\n]+\.cjs)\n/.exec(text);
     const launcher = callerRecord()?.exe;
-    return m && launcher && fs.realpathSync(m[1]) === fs.realpathSync(launcher) ? fs.realpathSync(m[2]) : undefined;
+    // (realpath(3), one call: Node's own walks the path in JavaScript)
+    const real = fs.realpathSync.native;
+    return m && launcher && real(m[1]) === real(launcher) ? real(m[2]) : undefined;
   } catch {
     return undefined;
   } finally {
@@ -69,19 +71,17 @@ function launchedScript(file: string): string | undefined {
  * write to them (a folder all may write to only with the sticky bit, as
  * /tmp). A folded link's JavaScript runs here, before the steps that would
  * change who runs it (-S, a user namespace), as whoever started the tool. */
+const trust = new Map<string, boolean>();
 function trusted(file: string): boolean {
-  const me = process.geteuid?.() ?? 0;
-  for (let p = file; ; p = path.dirname(p)) {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(p);
-    } catch {
-      return false;
-    }
-    if (st.uid !== 0 && st.uid !== me) return false;
-    if (st.mode & 0o022 && !(st.isDirectory() && st.mode & 0o1000)) return false;
-    if (p === path.dirname(p)) return true;
+  let known = trust.get(file);
+  if (known === undefined) {
+    const me = process.geteuid?.() ?? 0;
+    const st = fs.lstatSync(file, { throwIfNoEntry: false });
+    known = !!st && (st.uid === 0 || st.uid === me) && !(st.mode & 0o022 && !(st.isDirectory() && st.mode & 0o1000)) &&
+      (file === path.dirname(file) || trusted(path.dirname(file)));
+    trust.set(file, known);
   }
+  return known;
 }
 
 /** The tool a path is, if it is one of ours at our version: PKG/bin/NAME (or
@@ -90,7 +90,7 @@ function trusted(file: string): boolean {
 function ourTool(file: string): Tool | undefined {
   let real: string;
   try {
-    real = fs.realpathSync(file);
+    real = fs.realpathSync.native(file);
   } catch {
     return undefined;
   }
