@@ -22,6 +22,10 @@ export interface Feature {
   want: { status: number; out?: RegExp; err?: RegExp };
   /** several commands, a line each ("label: status output"): a row each in the table */
   steps?: boolean;
+  /** runc's own start may fail this way on this row (its Go init makes
+   * threads, which count against a pids limit): then only tsoci's outcome
+   * is checked, against `want` */
+  runcMayFail?: { status: number; err: RegExp };
 }
 
 const blank = (s: string) => s.replace(/\b[0-9a-f]{64}\b/g, '<id>').replace(/\b[0-9a-f]{12}\b/g, '<id>');
@@ -101,7 +105,7 @@ export function features(dir: string): Feature[] {
     { name: '--memory 32m', run: run(['--memory', '32m', IMAGE, 'sh', '-c', `${knob('memory.max', 'memory/memory.limit_in_bytes')}`]), want: { status: 0, out: /^33554432\n$/ } },
     { name: '--memory 32m, 200 MB used', run: run(['--memory', '32m', IMAGE, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=200M', 'count=1']), want: { status: 137 } },
     { name: '--pids-limit 5, 8 forks', run: run(['--pids-limit', '5', IMAGE, 'sh', '-c', `${knob('pids.max', 'pids/pids.max')}; for i in 1 2 3 4 5 6 7 8; do sleep 1 & done; wait`]),
-      want: { status: 2, out: /^5\n$/, err: /can't fork/ } },
+      want: { status: 2, out: /^5\n$/, err: /can't fork/ }, runcMayFail: { status: 126, err: /runc/ } },
     { name: '--cap-drop chown', run: run(['--cap-drop', 'chown', IMAGE, 'sh', '-c', 'grep CapEff /proc/self/status; chown 1 /tmp 2>/dev/null || echo chown-refused']),
       want: { status: 0, out: /^CapEff:\t0+a80425fa\nchown-refused\n$/ } },
     { name: '--hostname, --sysctl', run: run(['--hostname', 'box', '--sysctl', 'net.ipv4.ip_forward=1', IMAGE, 'sh', '-c', 'hostname; cat /proc/sys/net/ipv4/ip_forward']),

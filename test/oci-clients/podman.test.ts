@@ -36,7 +36,9 @@ t.test('the podman battery: tsoci and runc, feature by feature, the same', { ski
   for (const row of table) t.comment(line(...row));
   for (const [k, f] of battery.entries()) {
     const [ours, runc] = seen[k];
-    t.same({ status: ours.status, out: ours.out }, { status: runc.status, out: runc.out }, `${f.name}: tsoci as runc`);
+    const runcFailed = f.runcMayFail && runc.status === f.runcMayFail.status && f.runcMayFail.err.test(runc.err);
+    if (runcFailed) t.comment(`${f.name}: runc itself did not start (${runc.err.trim().split('\n').at(-1)}): tsoci checked alone`);
+    else t.same({ status: ours.status, out: ours.out }, { status: runc.status, out: runc.out }, `${f.name}: tsoci as runc`);
     t.equal(ours.status, f.want.status, `${f.name}: exit status ${f.want.status}${ours.status !== f.want.status ? `: ${ours.err}` : ''}`);
     if (f.want.out) t.match(ours.out, f.want.out, `${f.name}: output`);
     if (f.want.err) t.match(ours.err, f.want.err, `${f.name}: message`);
