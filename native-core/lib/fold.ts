@@ -76,12 +76,35 @@ function trusted(file: string): boolean {
   let known = trust.get(file);
   if (known === undefined) {
     const me = process.geteuid?.() ?? 0;
-    const st = fs.lstatSync(file, { throwIfNoEntry: false });
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(file);
+    } catch {
+      // (none, or not reachable: not ours)
+    }
     known = !!st && (st.uid === 0 || st.uid === me) && !(st.mode & 0o022 && !(st.isDirectory() && st.mode & 0o1000)) &&
       (file === path.dirname(file) || trusted(path.dirname(file)));
     trust.set(file, known);
   }
   return known;
+}
+
+/** Whether the package in `pkgDir` is of this tool's own installation: a
+ * sibling of this tool's package (a clone's packages/, npm's node_modules/,
+ * pnpm's node_modules/.pnpm/NAME@VERSION/node_modules/NAME). An owner alone
+ * says too little: root's files may be written by others on a container's
+ * root, a user's loop mount or FUSE. */
+function ownInstallation(pkgDir: string): boolean {
+  let own: string;
+  try {
+    own = path.dirname(path.dirname(fs.realpathSync.native(process.argv[1])));
+  } catch {
+    return false;
+  }
+  if (path.dirname(pkgDir) === path.dirname(own)) return true;
+  const up = (p: string, n: number): string => (n ? up(path.dirname(p), n - 1) : p);
+  const pnpm = (p: string) => path.basename(up(p, 1)) === 'node_modules' && path.basename(up(p, 3)) === '.pnpm';
+  return pnpm(own) && pnpm(pkgDir) && up(pkgDir, 3) === up(own, 3);
 }
 
 /** The tool a path is, if it is one of ours at our version: PKG/bin/NAME (or
@@ -100,7 +123,7 @@ function ourTool(file: string): Tool | undefined {
   if (!js && path.basename(path.dirname(real)) !== 'bin') return undefined;
   const code = [path.join(pkgDir, 'package.json'), ...['.cjs', '.bundle.js', '.cache'].map((ext) => path.join(pkgDir, 'dist', `${name}${ext}`))];
   // (a tool without its code cache just compiles)
-  if (!code.every((f) => trusted(f) || (f.endsWith('.cache') && !fs.existsSync(f)))) return undefined;
+  if (!ownInstallation(pkgDir) || !code.every((f) => trusted(f) || (f.endsWith('.cache') && !fs.existsSync(f)))) return undefined;
   try {
     const pkg = JSON.parse(fs.readFileSync(code[0], 'utf8'));
     if (pkg.version !== ownVersion() || pkg.bin?.[name] !== `bin/${name}`) return undefined;

@@ -128,8 +128,26 @@ t.test('folding runs no JavaScript a user could plant: not one another user owns
   const s = sh(`tsunshare -S 65534 -G 65534 --dry-run ${other.file}`);
   t.notMatch(s.stdout, /folded/, 'a look-alike whose #! line runs /bin/false: not folded');
   t.notOk(fs.existsSync(other.mark), 'and its code did not run');
-  // the control: root's, and naming the launcher, it is taken for one of ours
+  // root's files are not root's to write everywhere (a container's root, a
+  // user's loop mount): outside this installation nothing is folded
   const roots = lookAlike(t, LAUNCHER, 0);
-  sh(`tsunshare -S 65534 -G 65534 --dry-run ${roots.file}`);
-  t.ok(fs.existsSync(roots.mark), 'the same, root\'s and run by the launcher, is required (and so the two above are told apart by owner and interpreter only)');
+  const u = sh(`tsunshare -S 65534 -G 65534 --dry-run ${roots.file}`);
+  t.notMatch(u.stdout, /folded/, 'a look-alike of root\'s naming the launcher, outside this installation: not folded');
+  t.notOk(fs.existsSync(roots.mark), 'and its code did not run');
+});
+
+t.test('a program beneath a file where a folder should be: run, not folding\'s error', async (t) => {
+  const pkg = path.join(scratch(t), 'p');
+  fs.mkdirSync(path.join(pkg, 'bin'), { recursive: true });
+  fs.writeFileSync(path.join(pkg, 'package.json'), '{}');
+  fs.writeFileSync(path.join(pkg, 'dist'), '');
+  fs.writeFileSync(path.join(pkg, 'bin', 'tsfoo'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+  const r = sh(`tsunshare ${path.join(pkg, 'bin', 'tsfoo')}`);
+  t.same([r.status, r.stdout, r.stderr], [0, 'hi\n', '']);
+});
+
+t.test('a link after -S/-G plans as that user: not folded', async (t) => {
+  const r = sh('tsunshare -S 65534 -G 65534 tsunshare -r id -u');
+  t.same([r.status, r.stdout.trim()], [0, '0'], r.stderr);
+  t.notMatch(sh('tsunshare -S 65534 -G 65534 --dry-run tsunshare -r id -u').stdout, /folded/);
 });

@@ -101,7 +101,9 @@ t.test('a dry run that meets a missing file prints the whole plan, then the prob
   const r = tool('tsunshare', ['--dry-run', `--net=${dir}/missing`, '-R', `${dir}/nowhere`, '--fork', 'true']);
   t.equal(r.status, 1);
   const lines = r.stdout.trim().split('\n');
-  t.match(lines[0], /^fork\(\) a helper that binds the namespace files/);
+  // (-R: first from a sealed copy of the executor)
+  t.match(lines[0], /^execveat\(a copy of \/proc\/self\/exe/);
+  t.match(lines[1], /^fork\(\) a helper that binds the namespace files/);
   t.equal(lines.at(-1), '  child: execvp("true", ["true"])', 'the plan to its end');
   t.equal(r.stderr, [
     `tsunshare: cannot keep the net namespace on '${dir}/missing': No such file or directory`,

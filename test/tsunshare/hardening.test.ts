@@ -51,3 +51,11 @@ t.test('as root, --map-group with --map-groups leaves setgroups "allow", as util
     'sh', '-c', 'cat /proc/self/setgroups; grep -c . /proc/self/gid_map']);
   t.equal(r.stdout, 'allow\n2\n', r.stderr);
 });
+
+t.test('-R or -w: the program, found in that root or directory, is exec\'d from a sealed copy of the executor (CVE-2019-5736)', async (t) => {
+  const sealed = /^execveat\(a copy of \/proc\/self\/exe in a memfd sealed against writing\), unless run from one\n/;
+  for (const args of [['-R', '/'], ['-w', '/'], ['-m', '-R', '/']]) t.match(tool('tsunshare', ['--dry-run', ...args, 'true']).stdout, sealed, args.join(' '));
+  t.notMatch(tool('tsunshare', ['--dry-run', '-m', 'true']).stdout, /sealed/, 'not for a program of the caller\'s own files');
+  const r = sh(`cd / && tsunshare -m -R / sh -c 'readlink /proc/$PPID/exe 2>/dev/null; echo ok'`);
+  t.equal(r.stdout.trim().split('\n').at(-1), 'ok', r.stderr);
+});

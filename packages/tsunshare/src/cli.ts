@@ -269,8 +269,9 @@ export const tsunshare: Tool = {
     const steps = plan(o);
     const planned: Planned = {
       steps, env: o.env,
-      // a new root or directory: the next link must plan from there
-      foldable: !o.root && !o.wd,
+      // a new root or directory, or other credentials: the next link must
+      // plan from there, as that user
+      foldable: !o.root && !o.wd && o.setuid === undefined && o.setgid === undefined,
     };
     return o.dryRun ? { print: print(steps).join('\n') + '\n', problems: o.problems, plan: planned } : planned;
   },

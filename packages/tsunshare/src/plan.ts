@@ -70,7 +70,10 @@ const UNSHARER = '{parent}';
 
 export function plan(o: UnshareOptions): Step[] {
   const pid = UNSHARER;
-  const steps: Step[] = [];
+  // a program found in another root or directory (-R, -w) may be
+  // "#!/proc/self/exe": then a sealed copy of this executable runs there,
+  // not the host's file (CVE-2019-5736, as tsnsenter and tsreexec --rootfs)
+  const steps: Step[] = o.root || o.wd ? [{ op: 'sealed-exe' }] : [];
   const has = (t: NsType) => o.namespaces.has(t);
 
   // opened first, so the pid file lands where the caller named it
