@@ -1,6 +1,7 @@
 // Errors that say what to do: a step's failure with a given errno said as
 // "<step> failed: <strerror> (<what to do>)" — carried in the plan, printed
 // by the executor instead of the bare line (src/exec/report.c).
+import { errno } from './kernel';
 import { addon } from './native';
 import { describe, type Step } from './plan';
 
@@ -14,4 +15,11 @@ export function withHint<S extends Step>(step: S, errnos: number[], hint: string
 /** The step, told to say `line` instead of its error when it fails with `errno`. */
 export function withMessage<S extends Step>(step: S, errno: number, line: string): S {
   return { ...step, explain: { ...step.explain, [errno]: line } };
+}
+
+/** Go on from a sealed in-memory copy of the executor, the plan's first
+ * step where a program comes from a container's files (CVE-2019-5736); a
+ * host that forbids running a memfd says so. */
+export function sealedExe(): Step {
+  return withHint({ op: 'sealed-exe' }, [errno.EACCES], 'this host forbids running a memfd: vm.memfd_noexec is 2');
 }

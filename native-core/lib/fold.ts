@@ -172,8 +172,8 @@ export function fold(first: Planned, run = true, argv: string[] = []): Planned {
     const steps: Step[] = [...planned.steps.slice(0, -1), { op: 'tool', name: tool.name, argv: last.argv, from: tailAt(argv, last.argv) }, ...next.steps];
     // a link that runs from a sealed copy of the executor: the whole plan
     // does, from its first step (the only place the step works)
-    const sealed = steps.some((s) => s.op === 'sealed-exe');
-    planned = { ...next, steps: sealed ? [{ op: 'sealed-exe' }, ...steps.filter((s) => s.op !== 'sealed-exe')] : steps };
+    const seal = steps.find((s) => s.op === 'sealed-exe');
+    planned = { ...next, steps: seal ? [seal, ...steps.filter((s) => s.op !== 'sealed-exe')] : steps };
   }
   return planned;
 }

@@ -59,3 +59,11 @@ t.test('-R or -w: the program, found in that root or directory, is exec\'d from 
   const r = sh(`cd / && tsunshare -m -R / sh -c 'readlink /proc/$PPID/exe 2>/dev/null; echo ok'`);
   t.equal(r.stdout.trim().split('\n').at(-1), 'ok', r.stderr);
 });
+
+t.test('a host that forbids running a memfd (vm.memfd_noexec=2) is named in the one line', { skip: !fs.existsSync('/proc/sys/vm/memfd_noexec') && 'no vm.memfd_noexec (Linux < 6.3)' }, async (t) => {
+  // the setting is the PID namespace's own: set in a new one, never the host's
+  const r = sh(`unshare -pf --mount-proc sh -c 'echo 2 > /proc/sys/vm/memfd_noexec && cd / && tsunshare -R / true'`);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^tsunshare: execveat\(a copy of \/proc\/self\/exe .* failed: Permission denied \(this host forbids running a memfd: vm\.memfd_noexec is 2\)\n$/);
+  t.equal(fs.readFileSync('/proc/sys/vm/memfd_noexec', 'utf8').trim(), '0', 'the host\'s own setting is as it was');
+});

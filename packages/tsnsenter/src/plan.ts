@@ -3,7 +3,7 @@
 // target still lives, enter, then root, directory and credentials, and fork
 // when a pid namespace was entered.
 import os = require('os');
-import { envStep, errno, nsFlag, withMessage, O, type NsType, type Step } from 'tscontainer-core';
+import { envStep, errno, nsFlag, sealedExe, withMessage, O, type NsType, type Step } from 'tscontainer-core';
 import type { NsenterOptions } from './cli';
 
 const PIDFD = 0;
@@ -30,7 +30,7 @@ export function plan(o: NsenterOptions, self: number, kernel = { pidfd: kernelAt
   // of its) may be "#!/proc/self/exe": this executable, run again in the
   // target and dumpable; then let it be a sealed copy, not the host's file
   // (CVE-2019-5736)
-  if (o.namespaces.has('mnt') || o.root || o.wd || o.wdns) steps.unshift({ op: 'sealed-exe' });
+  if (o.namespaces.has('mnt') || o.root || o.wd || o.wdns) steps.unshift(sealedExe());
   const t = o.target;
   // "0": the writer, whichever process runs the step (in a folded chain, not Node's)
   if (o.joinCgroup) steps.push({ op: 'write', path: o.joinCgroup, data: '0' });

@@ -5,7 +5,7 @@
 // waiting on the exec FIFO, and `start` lets it exec the program.
 import path = require('path');
 import {
-  devLinkSteps, errno, mapText, mkdirIn, mountIn, nsFlag, MS, O,
+  devLinkSteps, errno, mapText, mkdirIn, mountIn, nsFlag, sealedExe, MS, O,
   type CgroupDir, type IdRange, type NsType, type Step,
 } from 'tscontainer-core';
 import { cgroupMountSteps } from './cgroup';
@@ -96,7 +96,7 @@ function seccompSteps(f: SeccompFilter | undefined, p: ProcessSpec, at: 'before-
 
 export function plan(c: Container, w: Where): Step[] {
   // what the container gets re-executed (a "#!/proc/self/exe" program) is a sealed copy
-  const steps: Step[] = [{ op: 'sealed-exe' }, { op: 'nondumpable' }];
+  const steps: Step[] = [sealedExe(), { op: 'nondumpable' }];
   const userNs = c.newNs.includes('user') || c.joinNs.some((j) => j.type === 'user');
 
   // opened while we are the host's root, so the container's root (another
@@ -239,7 +239,7 @@ export interface ExecWhere {
  * credentials, capabilities, directory and environment and execs. */
 export function execPlan(p: ProcessSpec, w: ExecWhere): Step[] {
   const INIT = 5;
-  const steps: Step[] = [{ op: 'sealed-exe' }, { op: 'nondumpable' }];
+  const steps: Step[] = [sealedExe(), { op: 'nondumpable' }];
   if (w.pidDir) steps.push({ op: 'pidfile-open', dir: w.pidDir, name: w.pidName!, slot: PIDFILE, as: 'the pid file' });
   if (p.terminal && w.consoleSocket) steps.push({ op: 'console-connect', path: w.consoleSocket, slot: CONSOLE, as: 'the console socket' });
   for (const r of p.rlimits) steps.push({ op: 'rlimit', resource: r.resource, name: r.name, soft: r.soft, hard: r.hard });

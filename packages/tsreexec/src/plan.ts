@@ -1,6 +1,6 @@
 // ReexecOptions → the system calls, in the order runc's init and bubblewrap
 // use; each group says why it stands where it does.
-import { bindSteps, devSteps, envStep, errno, mkdirIn, mountIn as mountInRoot, MS, O, type Step } from 'tscontainer-core';
+import { bindSteps, devSteps, envStep, errno, mkdirIn, mountIn as mountInRoot, MS, O, sealedExe, type Step } from 'tscontainer-core';
 import type { ReexecOptions } from './cli';
 
 const PARENT_PIDFD = 0;
@@ -17,7 +17,7 @@ export function plan(o: ReexecOptions): Step[] {
   // this executable would run again in the container, dumpable (and --init
   // stays there as PID 1): let that be a sealed copy, not the host's file
   // (CVE-2019-5736)
-  const steps: Step[] = o.rootfs ? [{ op: 'sealed-exe' }] : [];
+  const steps: Step[] = o.rootfs ? [sealedExe()] : [];
 
   // first, so that a host side that dies never leaves us waiting for it
   if (o.dieWithParent) {

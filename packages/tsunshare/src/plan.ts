@@ -1,6 +1,6 @@
 // UnshareOptions → the system calls, in util-linux unshare's order.
 import path = require('path');
-import { envStep, errno, idMap, mapText, nsFlag, withHint, MS, type IdRange, type NsType, type Step } from 'tscontainer-core';
+import { envStep, errno, idMap, mapText, nsFlag, sealedExe, withHint, MS, type IdRange, type NsType, type Step } from 'tscontainer-core';
 import { PROPAGATION_FLAGS, type UnshareOptions } from './cli';
 
 const PIDFILE = 0;
@@ -73,7 +73,7 @@ export function plan(o: UnshareOptions): Step[] {
   // a program found in another root or directory (-R, -w) may be
   // "#!/proc/self/exe": then a sealed copy of this executable runs there,
   // not the host's file (CVE-2019-5736, as tsnsenter and tsreexec --rootfs)
-  const steps: Step[] = o.root || o.wd ? [{ op: 'sealed-exe' }] : [];
+  const steps: Step[] = o.root || o.wd ? [sealedExe()] : [];
   const has = (t: NsType) => o.namespaces.has(t);
 
   // opened first, so the pid file lands where the caller named it
