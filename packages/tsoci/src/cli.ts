@@ -2,7 +2,6 @@
 // containerd's shim call it. Global options, then a command and its own
 // options (before or after the id). Each command is a small function of its
 // options; create and run hand a plan to tscore-exec (plan.ts).
-import crypto = require('crypto');
 import fs = require('fs');
 import path = require('path');
 import {
@@ -302,12 +301,25 @@ function theId(c: Command, most = 1): string {
   return c.operands[0];
 }
 
+/** 16 hex digits from the kernel's random source (not the crypto module,
+ * whose loading costs every tsoci start ~3 ms) */
+function unguessable(): string {
+  const fd = fs.openSync('/dev/urandom', 'r');
+  try {
+    const b = Buffer.alloc(8);
+    fs.readSync(fd, b, 0, 8, null);
+    return b.toString('hex');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The pid file a caller asked for: digits, no newline (go-runc's Atoi), replaced atomically. */
 function writePidFile(file: string, pid: number): void {
   const abs = path.resolve(file);
   // its folder may be a container's too: a new file of a name no one can
   // guess (O_EXCL: never one planted there, nor a link's target)
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${crypto.randomBytes(8).toString('hex')}`);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${unguessable()}`);
   fs.writeFileSync(tmp, String(pid), { flag: 'wx' });
   fs.renameSync(tmp, abs);
 }
