@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import fs = require('fs');
 import path = require('path');
 import { cgroupBase } from '../lib/cgroups';
+import { EXECUTOR } from '../lib/exe-watch';
 import { rootfs } from '../lib/rootfs';
 import { ROOT, scratch, sh } from '../lib/run';
 
@@ -116,11 +117,10 @@ function lookAlike(t: Test, interpreter: string, owner: number) {
   for (const f of [pkg, path.join(pkg, 'dist'), path.join(pkg, 'package.json'), path.join(pkg, 'dist', 'tsevil.cjs'), path.join(pkg, 'dist', 'tsevil.bundle.js'), path.join(pkg, 'tsevil')]) fs.chownSync(f, owner, owner);
   return { file: path.join(pkg, 'tsevil'), mark };
 }
-const LAUNCHER = path.join(ROOT, 'native-core', 'prebuilds', `linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`, 'tscore-exec');
 
 t.test('folding runs no JavaScript a user could plant: not one another user owns, nor one whose #! line names another interpreter', async (t) => {
   // run, each would be the program, run as nobody (-S); folded, its code would run here, as root
-  const nobodys = lookAlike(t, LAUNCHER, 65534);
+  const nobodys = lookAlike(t, EXECUTOR, 65534);
   const r = sh(`tsunshare -S 65534 -G 65534 --dry-run ${nobodys.file}`);
   t.notMatch(r.stdout, /folded/, 'a look-alike that nobody owns: not folded');
   t.notOk(fs.existsSync(nobodys.mark), 'and its code did not run');
@@ -130,7 +130,7 @@ t.test('folding runs no JavaScript a user could plant: not one another user owns
   t.notOk(fs.existsSync(other.mark), 'and its code did not run');
   // root's files are not root's to write everywhere (a container's root, a
   // user's loop mount): outside this installation nothing is folded
-  const roots = lookAlike(t, LAUNCHER, 0);
+  const roots = lookAlike(t, EXECUTOR, 0);
   const u = sh(`tsunshare -S 65534 -G 65534 --dry-run ${roots.file}`);
   t.notMatch(u.stdout, /folded/, 'a look-alike of root\'s naming the launcher, outside this installation: not folded');
   t.notOk(fs.existsSync(roots.mark), 'and its code did not run');

@@ -1,5 +1,5 @@
 // tsreexec: the in-container init step, in real containers made by the tools.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import fs = require('fs');
 import path = require('path');
 import { handshake, handshakeCommand, rootfs } from '../lib/handshake';
@@ -37,29 +37,28 @@ t.test('--init: orphans are reaped, signals reach the program, its status is ret
   t.equal(orphans.stdout.trim(), '0', 'no zombie: the orphan was reaped by the init');
   t.equal(handshake(t, '--init', `sh -c 'exit 7'`, '-Upm').status, 7);
   t.equal(handshake(t, '--init', `sh -c 'kill -9 $$'`, '-Upm').status, 137, '128+N');
-  const run = scratch(t);
-  const box = background(t, handshakeCommand(run, '--init', `sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.05; done'`, '-Upm'));
-  t.equal(await firstLine(box), 'ready');
-  const shell = childrenOf(box.pid!).find((p) => fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'tsunshare')!;
-  await until(() => childrenOf(shell).length === 1);
-  const [init] = childrenOf(shell);
-  t.match(fs.readFileSync(`/proc/${init}/cmdline`, 'utf8'), /^tsreexec\0/);
-  process.kill(init, 'SIGTERM');
-  const code = await new Promise<number | null>((resolve) => box.on('exit', (c) => resolve(c)));
-  t.equal(code, 3, 'SIGTERM to the init reached the program, whose status came back');
+  const term = await signalToInit(t, 'TERM', 'SIGTERM', 3);
+  t.match(term.cmdline, /^tsreexec\0/);
+  t.equal(term.status, 3, 'SIGTERM to the init reached the program, whose status came back');
 });
 
 t.test('--init passes SIGRTMIN (34) on too: the executor is linked with musl, whose signal sets leave it out', async (t) => {
-  const run = scratch(t);
-  const box = background(t, handshakeCommand(run, '--init', `sh -c 'trap "exit 4" 34; echo ready; while :; do sleep 0.05; done'`, '-Upm'));
+  t.equal((await signalToInit(t, '34', 34, 4)).status, 4, 'signal 34 to the init reached the program');
+});
+
+/** A container whose program exits `status` on signal `trap` (as sh names
+ * it), run in the background with --init: `sig` sent to the init (PID 1
+ * inside); its command line, and the status that came back. */
+async function signalToInit(t: Test, trap: string, sig: NodeJS.Signals | number, status: number) {
+  const box = background(t, handshakeCommand(scratch(t), '--init', `sh -c 'trap "exit ${status}" ${trap}; echo ready; while :; do sleep 0.05; done'`, '-Upm'));
   t.equal(await firstLine(box), 'ready');
   const shell = childrenOf(box.pid!).find((p) => fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'tsunshare')!;
   await until(() => childrenOf(shell).length === 1);
   const [init] = childrenOf(shell);
-  process.kill(init, 34);
-  const code = await new Promise<number | null>((resolve) => box.on('exit', (c) => resolve(c)));
-  t.equal(code, 4, 'signal 34 to the init reached the program');
-});
+  const cmdline = fs.readFileSync(`/proc/${init}/cmdline`, 'utf8');
+  process.kill(init, sig);
+  return { cmdline, status: await new Promise<number | null>((resolve) => box.on('exit', (c) => resolve(c))) };
+}
 
 t.test('capabilities: --cap-drop all empties every set; --cap-add keeps one; --no-new-privs', async (t) => {
   const status = `grep -E "^(CapEff|CapBnd|CapPrm|CapAmb|NoNewPrivs)" /proc/self/status; hostname x 2>&1 || echo refused`;
