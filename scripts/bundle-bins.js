@@ -62,13 +62,15 @@ const WARM = {
   tsreexec: ['--hostname', 'x', 'true'],
 };
 const HANDOVER = new Set(['tsunshare', 'tsnsenter', 'tsreexec']);
+/** the clone, and the launcher (tscore-exec) it built for this machine */
+const ROOT = fs.realpathSync(path.join(__dirname, '..'));
+const LAUNCHER = path.join(ROOT, 'native-core', 'prebuilds', `linux-${process.arch}`, 'tscore-exec');
 /** the cache, made in a Node without the caller's settings for Node (V8
  * rejects a cache made under other flags) and with a launcher's record (the
  * path a start through the bin takes); without one the tool just compiles */
 function codeCache(bin, bundle, cache) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODE_') && k !== 'TSCORE_ENTRY'));
-  const exe = path.join(__dirname, '..', 'native-core', 'prebuilds', `linux-${process.arch}`, 'tscore-exec');
-  env.TSCORE_ENTRY = `ign=0:blk=0:nofile=1024,1024:fl=2,1,1:fds=0,1,2,:held=:exe=${exe}`; // last, as the launcher puts it
+  env.TSCORE_ENTRY = `ign=0:blk=0:nofile=1024,1024:fl=2,1,1:fds=0,1,2,:held=:exe=${LAUNCHER}`; // last, as the launcher puts it
   // tsoci: no --dry-run but for create and run; state reads only
   const argv = bin === 'tsoci' ? ['print', '--root', '/nonexistent/tscore-cache', 'state', 'x']
     : [HANDOVER.has(bin) ? 'handover' : 'print', '--dry-run', ...(WARM[bin] ?? [])];
@@ -83,16 +85,15 @@ function codeCache(bin, bundle, cache) {
  * bytes and an interpreter path without blanks; past that, or with no
  * launcher for this machine, bin/NAME is a link to the package's script. */
 function cloneBin(bin, js, script) {
-  const root = fs.realpathSync(path.join(__dirname, '..'));
-  const launcher = path.join(root, 'native-core', 'prebuilds', `linux-${process.arch}`, 'tscore-exec');
-  const line = `#!${launcher} --launch=${fs.realpathSync(js)}\n`;
-  const file = path.join(root, 'bin', bin);
+  const launch = `--launch=${fs.realpathSync(js)}`;
+  const line = `#!${LAUNCHER} ${launch}\n`;
+  const file = path.join(ROOT, 'bin', bin);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.rmSync(file, { force: true });
-  if (Buffer.byteLength(line) <= 256 && !/\s/.test(launcher) && fs.existsSync(launcher)) {
+  if (Buffer.byteLength(line) <= 256 && !/\s/.test(LAUNCHER) && fs.existsSync(LAUNCHER)) {
     const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
     fs.writeFileSync(file, `${line}# ${bin}, as this clone builds it (scripts/bundle-bins.js): the kernel runs the line above; a shell, the one below\n` +
-      `exec ${q(launcher)} ${q(`--launch=${fs.realpathSync(js)}`)} "$0" "$@"\n`, { mode: 0o755 });
+      `exec ${q(LAUNCHER)} ${q(launch)} "$0" "$@"\n`, { mode: 0o755 });
   } else {
     fs.symlinkSync(path.relative(path.dirname(file), script), file);
   }
@@ -137,10 +138,9 @@ for (const name of fs.readdirSync(packages)) {
 // One version for the suite: the root package.json's, stamped into every
 // workspace package (a folded chain and the published tarballs need them to
 // agree; test/packages/hygiene.test.ts checks it).
-const root = path.join(__dirname, '..');
-const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 for (const dir of ['native-core', ...fs.readdirSync(packages).map((name) => path.join('packages', name))]) {
-  const file = path.join(root, dir, 'package.json');
+  const file = path.join(ROOT, dir, 'package.json');
   if (!fs.existsSync(file)) continue;
   const text = fs.readFileSync(file, 'utf8');
   const stamped = text.replace(/^(  "version": )"[^"]*"/m, `$1"${version}"`);

@@ -27,7 +27,7 @@ import { runFileSteps } from './filesteps';
 import type { ToolError } from './errors';
 import { print, type Step } from './plan';
 import { slotNames } from './slots';
-import { ownVersion, type Planned, type Tool } from './tool';
+import { ownPackageDir, ownVersion, type Planned, type Tool } from './tool';
 
 /** What execvp(file) would run, given the environment's PATH. */
 function which(file: string, env: string[]): string | undefined {
@@ -97,7 +97,7 @@ function trusted(file: string): boolean {
 function ownInstallation(pkgDir: string): boolean {
   let own: string;
   try {
-    own = path.dirname(path.dirname(fs.realpathSync.native(process.argv[1])));
+    own = ownPackageDir(fs.realpathSync.native);
   } catch {
     return false;
   }

@@ -80,12 +80,15 @@ export function report(tool: string, e: unknown): number {
   return typeof (e as ToolError).status === 'number' ? (e as ToolError).status : 1;
 }
 
+/** This tool's package: PKG of the PKG/dist/NAME.cjs Node runs (its path
+ * through `resolve` first). */
+export const ownPackageDir = (resolve = (p: string) => p): string => path.dirname(path.dirname(resolve(process.argv[1] ?? '')));
+
 /** This tool's package version: a chain folds only tools of the same (read
  * only when a link's program is one of ours). */
 export function ownVersion(): string {
-  const bundle = process.argv[1] ?? '';
   try {
-    return JSON.parse(fs.readFileSync(path.join(path.dirname(path.dirname(bundle)), 'package.json'), 'utf8')).version;
+    return JSON.parse(fs.readFileSync(path.join(ownPackageDir(), 'package.json'), 'utf8')).version;
   } catch {
     return '';
   }

@@ -6,6 +6,9 @@ import fs = require('fs');
 import path = require('path');
 import { background, childrenOf, firstLine, scratch, sh, tool, until } from '../lib/run';
 
+/** tsunshare's two entries: the clone's bin/ (a #! line: the launcher), and the npm package's /bin/sh script */
+const CLONE_BIN = path.resolve(__dirname, '..', '..', 'bin', 'tsunshare');
+const PACKAGE_BIN = path.resolve(__dirname, '..', '..', 'packages', 'tsunshare', 'bin', 'tsunshare');
 const sigs = (out: string) => Object.fromEntries([...out.matchAll(/^(Sig\w+):\s+(\w+)$/gm)].map((m) => [m[1], m[2]]));
 // exec: a shell that forks for its last command clears the child's mask (dash)
 const STATUS = `exec grep -E '^Sig(Ign|Blk)' /proc/self/status`;
@@ -31,9 +34,7 @@ function py(t: Test, code: string, env: NodeJS.ProcessEnv = process.env) {
 }
 
 t.test('a blocked SIGUSR1 and an ignored real-time signal stay so, with and without --fork, by either bin', async (t) => {
-  // the clone's bin/ (a #! line: the launcher), and the npm package's /bin/sh script
-  const bins = [path.resolve(__dirname, '..', '..', 'bin', 'tsunshare'), path.resolve(__dirname, '..', '..', 'packages', 'tsunshare', 'bin', 'tsunshare')];
-  for (const bin of bins) {
+  for (const bin of [CLONE_BIN, PACKAGE_BIN]) {
     for (const fork of [[], ['--fork']]) {
       const r = py(t, `signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # Python ignores it; Node does too
 signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
@@ -128,14 +129,14 @@ const lines = (env: [string, string][]) => env.map(([k, v]) => `${k}=${v}\n`).jo
  * the launcher (the caller's environment exactly), and the npm package's
  * /bin/sh script (as dash hands it on). */
 const ENTRIES = [
-  { way: 'the clone\'s bin/', file: path.join(ROOT_BIN, 'tsunshare'), expect: (_t: Test, env: [string, string][]) => lines(env) },
-  { way: 'the package\'s sh script', file: path.resolve(__dirname, '..', '..', 'packages', 'tsunshare', 'bin', 'tsunshare'), expect: viaSh },
+  { way: 'the clone\'s bin/', file: CLONE_BIN, expect: (_t: Test, env: [string, string][]) => lines(env) },
+  { way: 'the package\'s sh script', file: PACKAGE_BIN, expect: viaSh },
 ];
 
 t.test('the clone\'s bin/TOOL is a #! line naming the launcher and the tool\'s JavaScript', async (t) => {
-  const line = fs.readFileSync(path.join(ROOT_BIN, 'tsunshare'), 'utf8').split('\n')[0];
+  const line = fs.readFileSync(CLONE_BIN, 'utf8').split('\n')[0];
   t.match(line, /^#!\/\S+\/prebuilds\/linux-(x64|arm64)\/tscore-exec --launch=\/\S+\/packages\/tsunshare\/dist\/tsunshare\.cjs$/);
-  t.equal(fs.readFileSync(path.join(ROOT_BIN, 'tsunshare'), 'utf8').split('\n')[0].length <= 255, true, 'within the kernel\'s #! limit');
+  t.equal(line.length <= 255, true, 'within the kernel\'s #! limit');
 });
 
 t.test('NODE_OPTIONS steers the program\'s Node, not the tool\'s: its --require does not run in the tool, env shows it in place', async (t) => {
